@@ -1,0 +1,85 @@
+"""The JAX-aware check library that test cells call.
+
+A visible test cell is one line::
+
+    checks.visible("s1_jax_fundamentals", "noisy_line")
+
+It finds `noisy_line` in the notebook, runs the exercise's visible checks on the
+public inputs, prints a verdict (each check passed or failed, points, hints) and
+returns the score, which nbgrader records as the cell's partial credit. Hidden
+test cells call `checks.hidden(...)` the same way, on the hidden inputs. Nothing
+is written to stderr and a wrong answer never raises.
+"""
+from __future__ import annotations
+
+import sys
+
+from .. import exercises, reference
+from ..exercises.spec import Outcome
+from .result import CheckResult, Verdict
+from .runner import run_part
+
+__all__ = ["visible", "hidden", "grade", "Score", "Verdict", "CheckResult"]
+
+# Verdicts of this process, newest last: read by the self-check and the reports.
+HISTORY: list[Verdict] = []
+VERDICT_MIMETYPE = "application/vnd.grader.verdict+json"
+
+
+class Score(float):
+    """The cell's score: a float that displays as a plain number (what nbgrader reads)."""
+
+    def __repr__(self) -> str:
+        return f"{float(self):g}"
+
+
+def visible(assignment: str, exercise: str, fn=None) -> Score:
+    """Run the visible checks of `exercise`; `fn` defaults to the notebook's function of that name."""
+    return _grade_and_show(assignment, exercise, "visible", fn, sys._getframe(1).f_globals)
+
+
+def hidden(assignment: str, exercise: str, fn=None) -> Score:
+    """Run the hidden checks of `exercise` (needs the instructor's hidden reference data)."""
+    return _grade_and_show(assignment, exercise, "hidden", fn, sys._getframe(1).f_globals)
+
+
+def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | None = None) -> Verdict:
+    """Verdict of one part ("visible" or "hidden") without printing anything."""
+    spec = exercises.load(assignment)[exercise]
+    missing = None
+    if fn is None:
+        fn = (namespace or {}).get(exercise)
+        if fn is None:
+            missing = Outcome(False, f"`{exercise}` is not defined. Run the cell that defines it "
+                                     f"(and keep the name `{spec.signature}`).", "not_defined")
+        elif not callable(fn):
+            missing = Outcome(False, f"`{exercise}` is a {type(fn).__name__}, not a function.", "not_callable")
+    try:
+        cases, refs = reference.cases_and_references(assignment, exercise, part)
+    except reference.MissingReferenceData as err:
+        cases, refs = [], None
+        missing = missing or Outcome(False, str(err), None)
+    verdict = run_part(assignment, spec, part, fn if missing is None else None, cases, refs, missing)
+    HISTORY.append(verdict)
+    return verdict
+
+
+def _grade_and_show(assignment, exercise, part, fn, namespace) -> Score:
+    verdict = grade(assignment, exercise, part, fn, namespace)
+    _show(verdict)
+    return Score(verdict.score)
+
+
+def _show(verdict: Verdict) -> None:
+    """Display the verdict: rich output in a kernel (text plus machine-readable JSON), else print."""
+    text = verdict.render()
+    try:
+        from IPython import get_ipython
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        from IPython.display import display
+        display({"text/plain": text, VERDICT_MIMETYPE: verdict.to_dict()}, raw=True)
+    else:
+        print(text)

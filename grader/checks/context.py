@@ -1,0 +1,92 @@
+"""What a check sees: the student's function, the inputs, the reference outputs.
+
+Stored inputs are plain data (numpy arrays, numbers, `Key`, `Fn`); `materialize`
+turns them into what the function is called with (JAX arrays, typed PRNG keys,
+named functions). Every call into student code goes through `Context.call`, which
+turns an exception into a `StudentCodeError` carrying a hint.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..exercises.spec import Case, Exercise, Fn, Key
+from . import errors
+
+
+def materialize(value, functions: dict[str, Callable], readonly_numpy: bool = False):
+    """Stored input -> call argument. Arrays become JAX arrays (or read-only numpy copies)."""
+    if isinstance(value, Key):
+        return jax.random.key(value.seed)
+    if isinstance(value, Fn):
+        return functions[value.name]
+    if isinstance(value, np.ndarray):
+        if readonly_numpy:
+            copy = np.array(value)
+            copy.flags.writeable = False
+            return copy
+        return jnp.asarray(value)
+    if isinstance(value, tuple):
+        return tuple(materialize(v, functions, readonly_numpy) for v in value)
+    if isinstance(value, list):
+        return [materialize(v, functions, readonly_numpy) for v in value]
+    if isinstance(value, dict):
+        return {k: materialize(v, functions, readonly_numpy) for k, v in value.items()}
+    return value
+
+
+def label(case: Case, hidden: bool) -> str:
+    """How a case is named to the student: its label, or for hidden inputs only their shapes."""
+    if case.label and not hidden:
+        return case.label
+    parts = []
+    for arg in case.args:
+        if isinstance(arg, np.ndarray):
+            parts.append(f"array of shape {arg.shape}")
+        elif isinstance(arg, Key):
+            parts.append("a key")
+        elif isinstance(arg, Fn):
+            parts.append("a function")
+        elif hidden:
+            parts.append(type(arg).__name__)
+        else:
+            parts.append(repr(arg))
+    prefix = "a hidden input" if hidden else "input"
+    return f"{prefix} ({', '.join(parts)})"
+
+
+@dataclass
+class Context:
+    """Everything one check needs. `references[i][probe]` is the expected pytree for `cases[i]`."""
+    exercise: Exercise
+    fn: Callable
+    cases: Sequence[Case]
+    references: Sequence[dict[str, Any]] | None
+    hidden: bool
+
+    def args(self, case: Case, readonly_numpy: bool = False) -> tuple:
+        return materialize(case.args, self.exercise.functions, readonly_numpy)
+
+    def label(self, case: Case) -> str:
+        return label(case, self.hidden)
+
+    def call(self, fn: Callable, *args, doing: str = ""):
+        """fn(*args), with any exception turned into a StudentCodeError."""
+        try:
+            return fn(*args)
+        except Exception as exc:  # noqa: BLE001 (student code may raise anything)
+            raise errors.from_exception(exc, doing) from None
+
+    def probe(self, name: str, case: Case, fn: Callable | None = None):
+        """The named probe of `fn` (default: the student's function) on `case`."""
+        fn = self.fn if fn is None else fn
+        probe = self.exercise.probes.get(name, _output)
+        return self.call(probe, fn, *self.args(case))
+
+
+def _output(fn, *args):
+    return fn(*args)

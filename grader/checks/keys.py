@@ -1,0 +1,159 @@
+"""PRNG key handling: typed keys, JAX's key-reuse checker, and behavioural checks.
+
+The key-reuse checker only tracks typed keys (`jax.random.key`) and misses some
+patterns (a key made inside the function, numpy's random state); the behavioural
+checks catch those: the same key must give the same result, another key another
+result, and draws meant to be independent must not be identical or correlated.
+"""
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import jax
+import numpy as np
+
+from ..exercises.spec import Check, Key, Outcome
+from . import trees
+from .errors import StudentCodeError
+
+# Statistical checks allow this many standard errors: a correct implementation
+# fails one of them with probability about 2e-9 per statistic.
+Z = 6.0
+
+
+def _with_key(case, key_argnum: int, seed: int):
+    args = list(case.args)
+    args[key_argnum] = Key(seed)
+    return dataclasses.replace(case, args=tuple(args))
+
+
+def _outputs_equal(a, b) -> bool:
+    la, lb = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
+    return len(la) == len(lb) and all(
+        np.shape(x) == np.shape(y) and np.array_equal(np.asarray(x), np.asarray(y), equal_nan=True)
+        for x, y in zip(la, lb))
+
+
+def _fail(ctx, case, err: StudentCodeError) -> Outcome:
+    return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+
+
+def no_key_reuse(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """Runs with typed keys under `jax.debug_key_reuse(True)`: a key used twice is an error."""
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            try:
+                with jax.debug_key_reuse(True):
+                    ctx.call(ctx.fn, *ctx.args(case))
+            except StudentCodeError as err:
+                return _fail(ctx, case, err)
+        return Outcome(True)
+    return Check("no_key_reuse", "uses each PRNG key once (JAX's key-reuse checker)", run, weight, requires)
+
+
+def same_key_same_result(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """Two calls with the same key, with numpy's and Python's random state changed in between."""
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            try:
+                np.random.seed(1)
+                random.seed(1)
+                first = ctx.call(ctx.fn, *ctx.args(case))
+                np.random.seed(2)
+                random.seed(2)
+                second = ctx.call(ctx.fn, *ctx.args(case))
+            except StudentCodeError as err:
+                return _fail(ctx, case, err)
+            if not _outputs_equal(first, second):
+                return Outcome(False, f"On {ctx.label(case)}: two calls with the same key gave different results.",
+                               "global_random_state")
+        return Outcome(True)
+    return Check("same_key_same_result", "the same key gives the same result", run, weight, requires)
+
+
+def key_changes_result(key_argnum: int = 0, *, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """Calls with several different keys must give different results."""
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            try:
+                outs = [ctx.call(ctx.fn, *ctx.args(_with_key(case, key_argnum, seed)))
+                        for seed in (11, 12, 13)]
+            except StudentCodeError as err:
+                return _fail(ctx, case, err)
+            if any(_outputs_equal(outs[i], outs[j]) for i in range(3) for j in range(i + 1, 3)):
+                return Outcome(False, f"On {ctx.label(case)}: different keys gave the same result.",
+                               "hardcoded_key")
+        return Outcome(True)
+    return Check("key_changes_result", "a different key gives a different result", run, weight, requires)
+
+
+def standard_normal(samples, *, name: str = "standard_normal", describe: str = "draws are standard normal",
+                    hint: str = "wrong_distribution", weight: float = 1.0,
+                    requires: tuple[str, ...] = ()) -> Check:
+    """`samples(output, args)` -> list of arrays that should each be i.i.d. N(0, 1).
+
+    Tests mean, standard deviation and excess kurtosis (which tells a uniform or a
+    constant from a normal) within Z standard errors.
+    """
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            args = ctx.args(case)
+            try:
+                out = ctx.call(ctx.fn, *args)
+                arrays = samples(out, args)
+            except StudentCodeError as err:
+                return _fail(ctx, case, err)
+            except Exception as exc:  # noqa: BLE001 (output of the wrong kind)
+                return Outcome(False, f"On {ctx.label(case)}: the result has the wrong form "
+                                      f"({type(exc).__name__}: {exc}).", "wrong_structure")
+            for i, arr in enumerate(arrays):
+                problem = _normal_problem(np.asarray(arr, dtype=np.float64).ravel())
+                if problem:
+                    which = f"array {i + 1}: " if len(arrays) > 1 else ""
+                    return Outcome(False, f"On {ctx.label(case)}: {which}{problem}", hint)
+        return Outcome(True)
+    return Check(name, describe, run, weight, requires)
+
+
+def _normal_problem(x: np.ndarray) -> str | None:
+    n = x.size
+    if n < 100:
+        return f"only {n} numbers, expected more"
+    if not np.all(np.isfinite(x)):
+        return "contains NaN or infinity"
+    mean, std = float(np.mean(x)), float(np.std(x))
+    if abs(mean) > Z / np.sqrt(n):
+        return f"mean {mean:.3g}, expected 0 (within {Z / np.sqrt(n):.2g})"
+    if abs(std - 1.0) > Z * np.sqrt(1.0 / (2 * n)):
+        return f"standard deviation {std:.3g}, expected 1 (within {Z * np.sqrt(1.0 / (2 * n)):.2g})"
+    kurtosis = float(np.mean(((x - mean) / std) ** 4) - 3.0)
+    if abs(kurtosis) > Z * np.sqrt(24.0 / n):
+        return f"excess kurtosis {kurtosis:.3g}, expected 0 for a normal distribution"
+    return None
+
+
+def independent_draws(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """The output is a pair of arrays that must be neither identical nor correlated."""
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            try:
+                out = ctx.call(ctx.fn, *ctx.args(case))
+            except StudentCodeError as err:
+                return _fail(ctx, case, err)
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                return Outcome(False, f"On {ctx.label(case)}: expected a pair of arrays, got {trees.describe(out)}.",
+                               "wrong_structure")
+            a = np.asarray(out[0], dtype=np.float64).ravel()
+            b = np.asarray(out[1], dtype=np.float64).ravel()
+            if a.shape != b.shape:
+                return Outcome(False, f"On {ctx.label(case)}: the two arrays differ in size.", "wrong_shape")
+            if np.array_equal(a, b):
+                return Outcome(False, f"On {ctx.label(case)}: the two arrays are identical.", "identical_draws")
+            if a.size > 2 and np.std(a) > 0 and np.std(b) > 0:
+                r = float(np.corrcoef(a, b)[0, 1])
+                if abs(r) > Z / np.sqrt(a.size):
+                    return Outcome(False, f"On {ctx.label(case)}: correlation {r:.3g} between the two arrays, "
+                                          f"expected about 0.", "correlated_draws")
+        return Outcome(True)
+    return Check("independent_draws", "the two draws are independent", run, weight, requires)

@@ -1,0 +1,36 @@
+"""Purity: the function traces under `jax.jit` and gives the same result as eager.
+
+Tracing runs under `jax.checking_leaks()`, so a traced value stored outside the
+function is reported; numpy calls and Python `if` on traced values show up as
+JAX's tracer errors and are explained by their hints.
+"""
+from __future__ import annotations
+
+import jax
+
+from ..exercises.spec import Check, Outcome
+from . import trees
+from .errors import StudentCodeError
+
+
+def jit_matches_eager(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """`jax.jit(fn, static_argnums=exercise.static_argnums)` runs and agrees with `fn`."""
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            args = ctx.args(case)
+            try:
+                eager = ctx.call(ctx.fn, *args)
+            except StudentCodeError as err:
+                return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+            try:
+                with jax.checking_leaks():
+                    compiled = jax.jit(ctx.fn, static_argnums=ctx.exercise.static_argnums)
+                    jitted = ctx.call(compiled, *args, doing="under jax.jit")
+            except StudentCodeError as err:
+                hint = "not_jittable" if err.hint == "student_exception" else err.hint
+                return Outcome(False, f"On {ctx.label(case)}: {err.message}", hint)
+            mismatch = trees.compare(jitted, eager, ctx.exercise.leaf_names)
+            if mismatch is not None:
+                return Outcome(False, f"On {ctx.label(case)}: under jax.jit, {mismatch.message}", "jit_mismatch")
+        return Outcome(True)
+    return Check("jit", "works under jax.jit with the same result", run, weight, requires)

@@ -1,0 +1,82 @@
+"""Values against reference outputs, with diagnosis of known mistakes."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..exercises.spec import Check, Outcome
+from . import snippets, trees
+from .errors import StudentCodeError
+
+
+def matches_reference(probe: str = "output", *, name: str | None = None, describe: str | None = None,
+                      weight: float = 1.0, requires: tuple[str, ...] = (),
+                      value_hint: str = "wrong_value") -> Check:
+    """Check that `probe` of the student's function equals the stored reference on every case.
+
+    On the first mismatch, the message names the input and the leaf; the hint is
+    the first known mistake whose output matches the student's, else the kind
+    of mismatch (shape, dtype, value).
+    """
+    run = functools.partial(_run, probe, value_hint)
+    return Check(name or ("values" if probe == "output" else probe),
+                 describe or ("gives the expected result" if probe == "output" else f"{probe} is right"),
+                 run, weight, requires, probe)
+
+
+def _run(probe: str, value_hint: str, ctx) -> Outcome:
+    if ctx.references is None:
+        return Outcome(False, "No reference outputs are available for these inputs.", None)
+    for case, ref in zip(ctx.cases, ctx.references):
+        try:
+            got = ctx.probe(probe, case)
+        except StudentCodeError as err:
+            return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+        mismatch = trees.compare(got, ref[probe], ctx.exercise.leaf_names)
+        if mismatch is None:
+            continue
+        fallback = value_hint if mismatch.hint == "wrong_value" else mismatch.hint
+        hint = diagnose(ctx, probe, case, got, ref[probe]) or fallback
+        return Outcome(False, f"On {ctx.label(case)}: {mismatch.message}", hint)
+    return Outcome(True)
+
+
+def diagnose(ctx, probe: str, case, got, expected) -> str | None:
+    """Hint id of the known mistake that explains `got`, if any."""
+    for mistake in ctx.exercise.mistakes:
+        if not mistake.hint:
+            continue
+        wrong_fn = snippets.function(ctx.exercise.name, mistake.code)
+        try:
+            wrong = ctx.probe(probe, case, fn=wrong_fn)
+        except Exception:  # noqa: BLE001 (a mistake model that raises explains nothing)
+            continue
+        if trees.close(got, wrong):
+            return mistake.hint
+    return _generic(ctx, case, got, expected)
+
+
+def _generic(ctx, case, got, expected) -> str | None:
+    """Mistakes recognisable from the numbers alone: sign flipped, sum instead of mean."""
+    try:
+        g, e = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if g.shape != e.shape or not np.all(np.isfinite(g)) or not np.any(e):
+        return None
+    if np.allclose(g, -e, rtol=1e-4, atol=1e-6):
+        return "wrong_sign"
+    sizes = {a.shape[0] for a in _arrays(case.args) if getattr(a, "ndim", 0) >= 1}
+    for n in sizes:
+        if n > 1 and np.allclose(g, n * e, rtol=1e-4, atol=1e-6):
+            return "sum_vs_mean"
+    return None
+
+
+def _arrays(tree):
+    if isinstance(tree, (tuple, list)):
+        for t in tree:
+            yield from _arrays(t)
+    elif isinstance(tree, np.ndarray):
+        yield tree

@@ -1,0 +1,142 @@
+"""Declarative descriptions of graded exercises.
+
+An `Exercise` says which function is graded, on which inputs (`Case`), by which
+checks with which weights, and how many points its visible and hidden test cells
+are worth. It is the single source of truth read by the test cells, the reference
+builder, the demo cohort and the tests.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+
+@dataclass(frozen=True)
+class Key:
+    """A PRNG key in a stored case: becomes `jax.random.key(seed)` when called."""
+    seed: int
+
+
+@dataclass(frozen=True)
+class Fn:
+    """A named function in a stored case (looked up in the exercise's `functions`)."""
+    name: str
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input to the graded function: positional `args`, and a short label for messages."""
+    args: tuple
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one check found: passed or not, a message for the student, a hint id."""
+    passed: bool
+    message: str = ""
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded property of a student's function.
+
+    `run(ctx)` returns an `Outcome`; `weight` shares out the points of the part;
+    a check whose `requires` did not pass is not assessed and earns nothing.
+    """
+    name: str
+    describe: str
+    run: Callable[[Any], Outcome]
+    weight: float = 1.0
+    requires: tuple[str, ...] = ()
+    probe: str | None = None  # the reference probe this check compares with, if any
+
+
+@dataclass(frozen=True)
+class Part:
+    """The checks of one test cell (visible or hidden) and its points."""
+    points: float
+    checks: tuple[Check, ...]
+
+    def points_of(self, check_name: str) -> float:
+        """Points the named check is worth in this part."""
+        total = sum(c.weight for c in self.checks)
+        for check in self.checks:
+            if check.name == check_name:
+                return self.points * check.weight / total
+        raise KeyError(f"no check {check_name!r} in this part; checks: {[c.name for c in self.checks]}")
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """Source code of one implementation of the exercise's function.
+
+    Used for mistakes (a wrong implementation and the hint it should get) and for
+    alternatives (a different but correct implementation).
+    """
+    code: str
+    hint: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One graded function of an assignment.
+
+    probes: name -> f(student_fn, args) giving a pytree of arrays; the reference
+      builder stores each probe of the reference solution, `matches_reference`
+      compares the student's probe with it.
+    public_cases: inputs students can see (visible test cell).
+    hidden_cases: rng -> inputs drawn when the reference data is built
+      (hidden test cell); the drawn inputs are stored with the hidden data only.
+    """
+    name: str
+    signature: str
+    visible: Part
+    hidden: Part
+    public_cases: Sequence[Case]
+    hidden_cases: Callable[[Any], Sequence[Case]]
+    probes: dict[str, Callable] = field(default_factory=dict)
+    functions: dict[str, Callable] = field(default_factory=dict)
+    static_argnums: tuple[int, ...] = ()
+    mistakes: Sequence[Snippet] = ()
+    alternatives: Sequence[Snippet] = ()
+    leaf_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def grade_ids(self) -> dict[str, str]:
+        """nbgrader grade ids of the solution cell and of the two test cells."""
+        return {"solution": self.name, "visible": f"test_{self.name}",
+                "hidden": f"test_{self.name}_hidden"}
+
+    def part(self, which: str) -> Part:
+        return {"visible": self.visible, "hidden": self.hidden}[which]
+
+    @property
+    def points(self) -> float:
+        return self.visible.points + self.hidden.points
+
+    @property
+    def reference_probes(self) -> list[str]:
+        """Probes whose reference values are stored: those some check compares with."""
+        names = [c.probe for c in self.visible.checks + self.hidden.checks if c.probe]
+        return sorted(set(names))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An nbgrader assignment: its name and its graded exercises, in notebook order."""
+    name: str
+    exercises: Sequence[Exercise]
+
+    def __getitem__(self, name: str) -> Exercise:
+        for exercise in self.exercises:
+            if exercise.name == name:
+                return exercise
+        raise KeyError(f"assignment {self.name!r} has no exercise {name!r}; "
+                       f"exercises: {[e.name for e in self.exercises]}")
+
+    @property
+    def points(self) -> float:
+        return sum(e.points for e in self.exercises)

@@ -1,0 +1,279 @@
+"""Unit tests of the check library on small made-up exercises.
+
+Each check runs against a correct implementation (passes) and against one wrong
+implementation per kind of mistake (fails with the expected hint id).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from grader import hints
+from grader.checks import Score, keys, mutation, purity, trees
+from grader.checks.gradients import grad_of_sum, gradient_matches_reference
+from grader.checks.runner import run_part
+from grader.checks.values import matches_reference
+from grader.exercises.spec import Case, Exercise, Key, Part, Snippet
+
+X = np.linspace(-2, 2, 7, dtype=np.float32)
+
+
+def make_exercise(checks, cases, probes=None, mistakes=(), static_argnums=()):
+    part = Part(len(checks), tuple(checks))
+    return Exercise(name="f", signature="f(...)", visible=part, hidden=part, public_cases=cases,
+                    hidden_cases=lambda rng: cases, probes=probes or {}, mistakes=mistakes,
+                    static_argnums=static_argnums)
+
+
+def verdict(exercise, fn, reference=None, part="visible"):
+    """Run the part; references come from `reference` (a correct implementation)."""
+    refs = None
+    if reference is not None:
+        from grader.checks.context import materialize
+        refs = []
+        for case in exercise.public_cases:
+            args = materialize(case.args, {})
+            refs.append({p: jax.tree_util.tree_map(np.asarray,
+                                                   exercise.probes.get(p, lambda f, *a: f(*a))(reference, *args))
+                         for p in exercise.reference_probes})
+    return run_part("unit", exercise, part, fn, exercise.public_cases, refs)
+
+
+def only_result(v):
+    assert len(v.results) == 1
+    return v.results[0]
+
+
+# --- values -------------------------------------------------------------------
+
+def mean_square(y_true, y_pred):
+    return jnp.mean((y_true - y_pred) ** 2)
+
+
+VALUE_CASES = [Case((X, X[::-1] * 0.5), "x")]
+
+
+def test_values_pass_for_correct_function():
+    ex = make_exercise([matches_reference()], VALUE_CASES)
+    assert only_result(verdict(ex, mean_square, mean_square)).passed
+
+
+@pytest.mark.parametrize("wrong,hint", [
+    (lambda t, p: jnp.sum((t - p) ** 2), "sum_vs_mean"),
+    (lambda t, p: -jnp.mean((t - p) ** 2), "wrong_sign"),
+    (lambda t, p: (t - p) ** 2, "wrong_shape"),
+    (lambda t, p: jnp.mean(jnp.abs(t - p)), "wrong_value"),
+    (lambda t, p: jnp.mean((t - p) ** 2) / 0.0, "not_finite"),
+    (lambda t, p: (jnp.mean((t - p) ** 2),), "wrong_structure"),
+    (lambda t, p: jnp.mean((t[:, None] - p) ** 2, axis=0), "wrong_shape"),
+])
+def test_values_fail_with_hint(wrong, hint):
+    ex = make_exercise([matches_reference()], VALUE_CASES)
+    result = only_result(verdict(ex, wrong, mean_square))
+    assert not result.passed and result.hint == hint, result
+
+
+def test_broadcasting_n1_against_n_is_named():
+    def residuals(y_true, y_pred):
+        return y_true - y_pred
+    cases = [Case((X, X * 2), "x")]
+    ex = make_exercise([matches_reference()], cases)
+    result = only_result(verdict(ex, lambda t, p: t - p.reshape(-1, 1), residuals))
+    assert result.hint == "broadcast_n1_vs_n"
+
+
+def test_known_mistake_snippet_is_recognised():
+    mistake = Snippet("def f(y_true, y_pred):\n    return jnp.mean(jnp.abs(y_true - y_pred))\n", "not_finite")
+    ex = make_exercise([matches_reference()], VALUE_CASES, mistakes=[mistake])
+    result = only_result(verdict(ex, lambda t, p: jnp.mean(jnp.abs(t - p)), mean_square))
+    assert result.hint == "not_finite"  # the snippet's hint wins over the generic 'wrong_value'
+
+
+def test_value_message_names_leaf_shape_and_error():
+    mismatch = trees.compare((jnp.float32(1.0), jnp.array([1.0, 2.5])), (np.float32(1.0), np.array([1.0, 2.0])))
+    assert mismatch.hint == "wrong_value"
+    assert "leaf [1]" in mismatch.message and "float32[2]" in mismatch.message and "0.5" in mismatch.message
+
+
+def test_lists_and_tuples_are_interchangeable():
+    assert trees.close([1.0, jnp.ones(2)], (1.0, np.ones(2)))
+
+
+def test_float64_answer_accepted_against_float32_reference():
+    assert trees.close(np.float64(1.0) / 3, np.float32(1.0) / np.float32(3))
+
+
+def test_integer_answer_rejected_where_float_expected():
+    assert trees.compare(np.array([1, 2]), np.array([1.0, 2.0])).hint == "wrong_dtype"
+
+
+def test_tolerance_is_float32_sized():
+    assert trees.close(np.float32(1.0 + 1e-6), np.float32(1.0))
+    assert not trees.close(np.float32(1.0 + 1e-3), np.float32(1.0))
+
+
+# --- gradients ----------------------------------------------------------------
+
+def softplus(x):
+    return jnp.log1p(jnp.exp(x))
+
+
+def test_gradient_check():
+    ex = make_exercise([gradient_matches_reference()], [Case((X,), "x")], probes={"gradient": grad_of_sum(0)})
+    assert only_result(verdict(ex, softplus, softplus)).passed
+    # same values at x = 0 would not catch this; the gradient differs everywhere
+    wrong = only_result(verdict(ex, lambda x: jnp.log1p(jnp.exp(x)) + 0.1 * jnp.sin(x), softplus))
+    assert wrong.hint == "wrong_gradient"
+    numpy_version = only_result(verdict(ex, lambda x: np.log1p(np.exp(x)), softplus))
+    assert numpy_version.hint == "numpy_inside_jit"
+
+
+# --- PRNG keys ----------------------------------------------------------------
+
+KEY_CASES = [Case((Key(3), (4000,)), "key")]
+
+
+def good_draw(key, shape):
+    k1, k2 = jax.random.split(key)
+    return jax.random.normal(k1, shape), jax.random.normal(k2, shape)
+
+
+@pytest.mark.parametrize("check,wrong,hint", [
+    (keys.no_key_reuse(), lambda k, s: (jax.random.normal(k, s), jax.random.normal(jax.random.split(k)[0], s)),
+     "reused_key"),
+    (keys.same_key_same_result(), lambda k, s: (np.random.normal(size=s), np.random.normal(size=s)),
+     "global_random_state"),
+    (keys.key_changes_result(0), lambda k, s: good_draw(jax.random.key(0), s), "hardcoded_key"),
+    (keys.independent_draws(), lambda k, s: (jax.random.normal(k, s),) * 2, "identical_draws"),
+    (keys.independent_draws(), lambda k, s: (jax.random.normal(k, s), 0.5 * jax.random.normal(k, s)),
+     "correlated_draws"),
+    (keys.standard_normal(lambda out, args: list(out)),
+     lambda k, s: tuple(jax.random.uniform(kk, s, minval=-1.7320508, maxval=1.7320508) for kk in jax.random.split(k)),
+     "wrong_distribution"),  # uniform with mean 0 and std 1: only the kurtosis tells it apart
+])
+def test_key_checks(check, wrong, hint):
+    ex = make_exercise([check], KEY_CASES, static_argnums=(1,))
+    assert only_result(verdict(ex, good_draw)).passed
+    result = only_result(verdict(ex, wrong))
+    assert not result.passed and result.hint == hint, result
+
+
+def test_fold_in_twice_with_the_same_number_is_caught_behaviourally():
+    # JAX's key-reuse checker does not flag this; the independence check does.
+    def fold_twice(key, shape):
+        return jax.random.normal(jax.random.fold_in(key, 7), shape), jax.random.normal(jax.random.fold_in(key, 7), shape)
+    ex = make_exercise([keys.no_key_reuse(), keys.independent_draws()], KEY_CASES)
+    v = verdict(ex, fold_twice)
+    assert [r.passed for r in v.results] == [True, False]
+
+
+# --- mutation -----------------------------------------------------------------
+
+def test_readonly_numpy_inputs_catch_in_place_changes():
+    def centre_in_place(x):
+        x -= x.mean()
+        return x
+    ex = make_exercise([mutation.inputs_unchanged(readonly_numpy=True)], [Case((X.copy(),), "x")])
+    assert only_result(verdict(ex, lambda x: x - x.mean())).passed
+    result = only_result(verdict(ex, centre_in_place))
+    assert result.hint == "in_place_mutation"
+
+
+def test_list_argument_modified_is_caught():
+    def append_param(params):
+        params.append(jnp.zeros(1))
+        return params
+    ex = make_exercise([mutation.inputs_unchanged()], [Case(([X, X],), "params")])
+    assert only_result(verdict(ex, lambda p: [q * 2 for q in p])).passed
+    assert only_result(verdict(ex, append_param)).hint == "input_modified"
+
+
+def test_jax_item_assignment_is_explained():
+    def assign(x):
+        x[0] = 1.0
+        return x
+    ex = make_exercise([mutation.inputs_unchanged()], [Case((X,), "x")])
+    result = only_result(verdict(ex, assign))
+    assert result.hint == "in_place_mutation" and "x[0] = 1.0" in result.message
+
+
+# --- purity -------------------------------------------------------------------
+
+LEAKED = []
+
+
+@pytest.mark.parametrize("wrong,hint", [
+    (lambda x: np.sin(x), "numpy_inside_jit"),
+    (lambda x: x if x.sum() > 0 else -x, "python_if_on_array"),
+    (lambda x: (LEAKED.append(x), jnp.sin(x))[1], "tracer_leak"),
+    (lambda x: jnp.sin(x) + np.random.normal(), "jit_mismatch"),
+])
+def test_jit_check(wrong, hint):
+    ex = make_exercise([purity.jit_matches_eager()], [Case((X,), "x")])
+    assert only_result(verdict(ex, jnp.sin)).passed
+    result = only_result(verdict(ex, wrong))
+    assert not result.passed and result.hint == hint, result
+
+
+# --- results, points and output -------------------------------------------------
+
+def test_partial_credit_and_requires():
+    ex = make_exercise([matches_reference(weight=3), purity.jit_matches_eager(requires=("values",))],
+                       VALUE_CASES)
+    not_jittable = verdict(ex, lambda t, p: np.mean((np.asarray(t) - np.asarray(p)) ** 2), mean_square)
+    assert not_jittable.score == pytest.approx(2 * 3 / 4)  # Part(2 points), weights 3:1
+    wrong = verdict(ex, lambda t, p: jnp.sum(t), mean_square)
+    assert wrong.score == 0 and not wrong.results[1].assessed
+
+
+def test_score_displays_as_a_number_nbgrader_can_read():
+    assert repr(Score(1.5)) == "1.5" and float(repr(Score(2.0))) == 2.0
+
+
+def test_checks_never_write_to_stderr(capfd):
+    def noisy(y_true, y_pred):
+        print("debug", file=sys.stderr)
+        warnings.warn("something odd", RuntimeWarning)
+        os.write(2, b"raw C-level message\n")
+        return jnp.mean((y_true - y_pred) ** 2)
+    ex = make_exercise([matches_reference()], VALUE_CASES)
+    v = verdict(ex, noisy, mean_square)
+    out, err = capfd.readouterr()
+    assert v.score == v.max_points and err == ""
+    assert any("RuntimeWarning" in n for n in v.notes)
+
+
+def test_student_error_shows_student_line_not_library_frames():
+    def broken(y_true, y_pred):
+        scale = {"a": 1}["b"]
+        return scale
+    ex = make_exercise([matches_reference()], VALUE_CASES)
+    result = only_result(verdict(ex, broken, mean_square))
+    assert result.hint == "student_exception"
+    assert "KeyError" in result.message and 'scale = {"a": 1}["b"]' in result.message
+    assert "grader/checks" not in result.message and "site-packages" not in result.message
+
+
+def test_missing_hidden_data_is_reported_not_raised(monkeypatch, tmp_path):
+    from grader import checks, reference
+    monkeypatch.setattr(reference, "DATA_DIR", tmp_path)
+    reference.load_data.cache_clear()
+    try:
+        v = checks.grade("s1_jax_fundamentals", "record", "hidden", fn=lambda h, s, v: h)
+    finally:
+        reference.load_data.cache_clear()
+    assert v.score == 0 and "missing" in v.results[0].message
+
+
+def test_every_hint_used_by_a_corpus_exists():
+    from grader import exercises
+    for name in exercises.names():
+        for exercise in exercises.load(name).exercises:
+            for snippet in exercise.mistakes:
+                hints.get(snippet.hint)
