@@ -16,7 +16,8 @@ import pytest
 
 from grader import hints
 from grader.checks import Score, keys, mutation, purity, trees
-from grader.checks.gradients import grad_of_sum, gradient_matches_reference
+from grader.checks.gradients import (grad_of_sum, gradient_matches_finite_differences,
+                                     gradient_matches_reference)
 from grader.checks.runner import run_part
 from grader.checks.values import matches_reference
 from grader.exercises.spec import Case, Exercise, Key, Part, Snippet
@@ -134,6 +135,17 @@ def test_gradient_check():
     assert numpy_version.hint == "numpy_inside_jit"
 
 
+@pytest.mark.parametrize("wrong", [
+    lambda x: jax.lax.stop_gradient(softplus(x)),
+    lambda x: softplus(jax.lax.stop_gradient(x)) + 0.0 * x,
+])
+def test_finite_differences_without_reference(wrong):
+    ex = make_exercise([gradient_matches_finite_differences()], [Case((X,), "x")])
+    assert only_result(verdict(ex, softplus)).passed
+    result = only_result(verdict(ex, wrong))
+    assert not result.passed and result.hint == "wrong_gradient"
+
+
 # --- PRNG keys ----------------------------------------------------------------
 
 KEY_CASES = [Case((Key(3), (4000,)), "key")]
@@ -192,6 +204,15 @@ def test_list_argument_modified_is_caught():
     ex = make_exercise([mutation.inputs_unchanged()], [Case(([X, X],), "params")])
     assert only_result(verdict(ex, lambda p: [q * 2 for q in p])).passed
     assert only_result(verdict(ex, append_param)).hint == "input_modified"
+
+
+def test_dict_params_are_passed_read_only():
+    def step_in_place(params):
+        params["w"] = params["w"] - 0.1
+        return params
+    ex = make_exercise([mutation.inputs_unchanged(readonly_numpy=True)], [Case(({"w": X, "b": X[:2]},), "params")])
+    assert only_result(verdict(ex, lambda p: jax.tree_util.tree_map(lambda q: q - 0.1, p))).passed
+    assert only_result(verdict(ex, step_in_place)).hint == "in_place_mutation"
 
 
 def test_jax_item_assignment_is_explained():

@@ -7,6 +7,7 @@ turns an exception into a `StudentCodeError` carrying a hint.
 """
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -18,8 +19,26 @@ from ..exercises.spec import Case, Exercise, Fn, Key
 from . import errors
 
 
+def _register_readonly_mapping() -> None:
+    """Let JAX treat read-only mappings (types.MappingProxyType) as pytrees, like dicts."""
+    try:
+        jax.tree_util.register_pytree_with_keys(
+            types.MappingProxyType,
+            lambda m: ([(jax.tree_util.DictKey(k), v) for k, v in m.items()], tuple(m.keys())),
+            lambda keys, values: types.MappingProxyType(dict(zip(keys, values))))
+    except ValueError:  # already registered
+        pass
+
+
+_register_readonly_mapping()
+
+
 def materialize(value, functions: dict[str, Callable], readonly_numpy: bool = False):
-    """Stored input -> call argument. Arrays become JAX arrays (or read-only numpy copies)."""
+    """Stored input -> call argument.
+
+    Arrays become JAX arrays; with `readonly_numpy`, numpy copies with
+    writeable=False, and dicts become read-only mappings.
+    """
     if isinstance(value, Key):
         return jax.random.key(value.seed)
     if isinstance(value, Fn):
@@ -35,7 +54,8 @@ def materialize(value, functions: dict[str, Callable], readonly_numpy: bool = Fa
     if isinstance(value, list):
         return [materialize(v, functions, readonly_numpy) for v in value]
     if isinstance(value, dict):
-        return {k: materialize(v, functions, readonly_numpy) for k, v in value.items()}
+        items = {k: materialize(v, functions, readonly_numpy) for k, v in value.items()}
+        return types.MappingProxyType(items) if readonly_numpy else items
     return value
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from ..exercises.spec import Check
+from ..exercises.spec import Check, Outcome
+from .errors import StudentCodeError
 from .values import matches_reference
 
 
@@ -31,3 +33,48 @@ def gradient_matches_reference(probe: str = "gradient", *, describe: str = "its 
     """The named gradient probe agrees with the reference solution's."""
     return matches_reference(probe, name=probe, describe=describe, weight=weight, requires=requires,
                              value_hint="wrong_gradient")
+
+
+def gradient_matches_finite_differences(argnum: int = 0, *, eps: float = 1e-3, rtol: float = 2e-2,
+                                        describe: str = "jax.grad agrees with finite differences",
+                                        weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """Where there is no reference gradient: jax.grad of sum(fn) against central differences.
+
+    Each entry of argument `argnum` (a float array) is moved by +-eps*max(1, |x|);
+    agreement within rtol of the gradient's largest entry (float32 differences
+    are accurate to about 1e-4 here). Catches a gradient cut by stop_gradient,
+    rounding or a detour through numpy constants.
+    """
+    probe = grad_of_sum(argnum)
+
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            args = list(ctx.args(case))
+            try:
+                auto = np.asarray(ctx.call(probe, ctx.fn, *args, doing="under jax.grad"), dtype=np.float64)
+                numeric = _central_differences(ctx, args, argnum, eps)
+            except StudentCodeError as err:
+                hint = "not_differentiable" if err.hint == "student_exception" else err.hint
+                return Outcome(False, f"On {ctx.label(case)}: {err.message}", hint)
+            scale = max(1.0, float(np.max(np.abs(numeric), initial=0.0)))
+            error = float(np.max(np.abs(auto - numeric), initial=0.0))
+            if auto.shape != numeric.shape or error > rtol * scale:
+                return Outcome(False, f"On {ctx.label(case)}: jax.grad and finite differences differ by "
+                                      f"{error:.3g} (largest gradient entry {scale:.3g}).", "wrong_gradient")
+        return Outcome(True)
+    return Check("finite_differences", describe, run, weight, requires)
+
+
+def _central_differences(ctx, args: list, argnum: int, eps: float) -> np.ndarray:
+    x = np.asarray(args[argnum], dtype=np.float32)
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for index in np.ndindex(x.shape):
+        step = eps * max(1.0, abs(float(x[index])))
+        values = []
+        for sign in (1.0, -1.0):
+            moved = x.copy()
+            moved[index] += sign * step
+            args[argnum] = jnp.asarray(moved)
+            values.append(float(np.sum(np.asarray(ctx.call(ctx.fn, *args), dtype=np.float64))))
+        grad[index] = (values[0] - values[1]) / (2 * step)
+    return grad
