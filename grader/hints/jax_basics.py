@@ -1,23 +1,9 @@
-"""The catalogue of mistakes the checks recognise.
-
-Each hint names one mistake a student makes with JAX, says in a sentence or two
-what goes wrong, and gives the idiomatic fix. Checks refer to hints by id; the
-feedback shows the title, the explanation and the fix.
-"""
+"""Hints about JAX itself and the first notebook: the function, values, keys, immutability, jit, autodiff."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .hint import Hint
 
-
-@dataclass(frozen=True)
-class Hint:
-    id: str
-    title: str
-    explanation: str
-    fix: str
-
-
-_HINTS = [
+HINTS = [
     # --- the function itself -------------------------------------------------
     Hint("not_implemented", "Not implemented yet",
          "The function still raises NotImplementedError.",
@@ -154,13 +140,3 @@ _HINTS = [
          "Only positive inputs are shrunk towards zero; negative ones are set to zero.",
          "Shrink the magnitude: `jnp.abs(x) - t`, then restore the sign."),
 ]
-
-CATALOGUE: dict[str, Hint] = {hint.id: hint for hint in _HINTS}
-
-
-def get(hint_id: str) -> Hint:
-    """Return the hint with this id (KeyError names the unknown id)."""
-    try:
-        return CATALOGUE[hint_id]
-    except KeyError:
-        raise KeyError(f"unknown hint id {hint_id!r}; known: {sorted(CATALOGUE)}") from None

@@ -1,0 +1,13 @@
+"""Small synthetic astronomy data sets, made deterministically from a PRNG key.
+
+No downloads: every data set is a pure function of a key and a few parameters,
+so a notebook, its tests and its reference outputs see exactly the same data.
+One module per data set.
+"""
+from .detection import detection_completeness
+from .light_curves import bazin_flux, supernova_light_curve
+from .lines import noisy_line
+from .spectra import white_dwarf_spectrum
+
+__all__ = ["noisy_line", "detection_completeness", "white_dwarf_spectrum",
+           "supernova_light_curve", "bazin_flux"]
