@@ -53,6 +53,12 @@ class Verdict:
                 seen.append(r.hint)
         return seen
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "Verdict":
+        """Inverse of `to_dict` (for verdicts read back from a notebook's outputs)."""
+        results = [CheckResult(**r) for r in data.get("results", [])]
+        return cls(data["assignment"], data["exercise"], data["part"], results, list(data.get("notes", [])))
+
     def to_dict(self) -> dict:
         return {"assignment": self.assignment, "exercise": self.exercise, "part": self.part,
                 "score": self.score, "max_points": self.max_points, "hints": self.hint_ids,
@@ -63,12 +69,16 @@ class Verdict:
         title = f"{self.exercise} ({self.part} tests): {_fmt(self.score)} / {_fmt(self.max_points)} points"
         lines = [title]
         shown_hints: set[str] = set()
+        shown_messages: set[str] = set()
         for r in self.results:
             mark = "PASS" if r.passed else ("SKIP" if not r.assessed else "FAIL")
             lines.append(f"  [{mark}] {r.describe}  ({_fmt(r.points if r.passed else 0)}/{_fmt(r.max_points)})")
             if r.passed:
                 continue
-            if r.message:
+            if r.message in shown_messages:
+                lines.append("         (the same error as above)")
+            elif r.message:
+                shown_messages.add(r.message)
                 lines.extend("         " + m for m in r.message.splitlines())
             if r.hint and r.hint not in shown_hints and r.assessed:
                 shown_hints.add(r.hint)
@@ -79,5 +89,11 @@ class Verdict:
         return "\n".join(lines)
 
 
+def render_dict(data: dict) -> str:
+    """The text of a verdict stored as a dict (see `Verdict.to_dict`)."""
+    return Verdict.from_dict(data).render()
+
+
 def _fmt(x: float) -> str:
-    return f"{x:g}"
+    """Points for people: at most two decimals, no trailing zeros (0.67, 1.5, 2)."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")

@@ -1,0 +1,103 @@
+"""pytest plugin: `pytest my_workbook.ipynb` runs the workbook's visible tests.
+
+One test item per graded exercise, named by the grade id of its visible test
+cell (`test_mse`), so `-k mse`, `-x`, `-q` work as usual. The notebook is
+executed once, in a fresh kernel, when the first item runs; only the selected
+test cells are executed and hidden tests never are. The failure message is the
+verdict with its hints; the summary gives points earned over points available.
+"""
+from __future__ import annotations
+
+import pytest
+
+POINTS_KEY = "grader_points"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("grader", "self-check of course workbooks")
+    group.addoption("--cell-timeout", type=int, default=120,
+                    help="seconds a workbook cell may run before it is stopped (default 120)")
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix != ".ipynb" or ".ipynb_checkpoints" in file_path.parts:
+        return None
+    from .selfcheck import CALL
+    explicit = parent.session.isinitpath(file_path)
+    if not explicit and not CALL.search(file_path.read_text(encoding="utf-8", errors="replace")):
+        return None  # a notebook met while scanning a folder, and not a workbook: not ours
+    return WorkbookFile.from_parent(parent, path=file_path)
+
+
+class WorkbookFile(pytest.File):
+    """A workbook: collects one item per exercise, and runs the notebook once for all of them."""
+
+    def collect(self):
+        from .selfcheck import WorkbookError, read_workbook
+        try:
+            self.workbook = read_workbook(self.path)
+        except WorkbookError as err:
+            raise self.CollectError(str(err)) from None
+        self._outcomes = None
+        for test in self.workbook.tests:
+            yield ExerciseItem.from_parent(self, name=test.grade_id, test=test)
+
+    def outcomes(self) -> dict:
+        """Execute the notebook (once) with the items of this file that are selected."""
+        if self._outcomes is None:
+            from .selfcheck import run_workbook
+            selected = {item.name for item in self.session.items if item.parent is self}
+            self._outcomes = run_workbook(self.workbook, selected, self.config.getoption("cell_timeout"))
+        return self._outcomes
+
+
+class ExerciseFailed(Exception):
+    """The exercise did not get full marks; carries the verdict text."""
+
+
+class ExerciseItem(pytest.Item):
+    def __init__(self, *, test, **kwargs):
+        super().__init__(**kwargs)
+        self.test = test
+
+    def runtest(self):
+        outcome = self.parent.outcomes()[self.name]
+        self.user_properties.append((POINTS_KEY, (outcome.score, outcome.max_points)))
+        if not outcome.passed:
+            raise ExerciseFailed(outcome.text)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, ExerciseFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.name} ({self.test.exercise}, {self.test.points:g} points)"
+
+
+def _points(report):
+    for key, value in getattr(report, "user_properties", []):
+        if key == POINTS_KEY:
+            return value
+    return None
+
+
+def pytest_report_teststatus(report, config):
+    points = _points(report)
+    if points is None or report.when != "call":
+        return None
+    earned, available = points
+    word = "PASSED" if report.passed else "FAILED"
+    return report.outcome, ("." if report.passed else "F"), f"{word} ({earned:g}/{available:g} points)"
+
+
+def pytest_terminal_summary(terminalreporter):
+    earned = available = 0.0
+    count = 0
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            points = _points(report) if getattr(report, "when", None) == "call" else None
+            if points:
+                earned, available, count = earned + points[0], available + points[1], count + 1
+    if count:
+        terminalreporter.write_sep("=", f"visible tests: {earned:g} / {available:g} points", bold=True)

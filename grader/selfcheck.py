@@ -1,0 +1,217 @@
+"""Students check themselves: run a workbook's visible tests in a fresh kernel.
+
+`read_workbook` finds the assignment and the visible test cell of every graded
+exercise; `run_workbook` executes the notebook once with nbclient (the code
+cells, and the visible test cells asked for; hidden tests are never run) and
+reads each test cell's verdict back from its output. Both raise `WorkbookError`
+with a message naming the file and the problem for the usual slips.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .checks import VERDICT_MIMETYPE
+
+CALL = re.compile(r"""checks\.visible\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
+
+
+class WorkbookError(Exception):
+    """A workbook that cannot be checked; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class VisibleTest:
+    """One exercise's visible test cell (`cell_index` is None when the cell is missing)."""
+    grade_id: str
+    exercise: str
+    points: float
+    cell_index: int | None
+
+
+@dataclass
+class Workbook:
+    path: Path
+    assignment: str
+    notebook: nbformat.NotebookNode
+    tests: list[VisibleTest]
+
+
+@dataclass
+class TestOutcome:
+    """What one visible test cell gave: points earned, the verdict text, the verdict data."""
+    grade_id: str
+    exercise: str
+    score: float
+    max_points: float
+    text: str
+    verdict: dict | None = None
+    hints: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict is not None and self.score >= self.max_points
+
+    def to_dict(self) -> dict:
+        return {"grade_id": self.grade_id, "exercise": self.exercise, "score": self.score,
+                "max_points": self.max_points, "passed": self.passed, "hints": self.hints,
+                "text": self.text, "verdict": self.verdict}
+
+
+def read_workbook(path: Path) -> Workbook:
+    """Parse a workbook and match its visible test cells with the assignment's exercises."""
+    from . import exercises  # imported here: the pytest plugin must load fast
+
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise WorkbookError(f"{path}: no such file") from None
+    try:
+        json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise WorkbookError(f"{path}: not valid notebook JSON (line {err.lineno}, column {err.colno}: "
+                            f"{err.msg}); was it saved completely?") from None
+    try:
+        notebook = nbformat.reads(raw, as_version=4)
+    except Exception as err:  # noqa: BLE001 (nbformat raises several kinds)
+        raise WorkbookError(f"{path}: not a Jupyter notebook ({err})") from None
+    found: dict[str, tuple[int, str, float]] = {}
+    assignment = None
+    for index, cell in enumerate(notebook.cells):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        match = CALL.search(cell.source) if cell.cell_type == "code" else None
+        if match and meta.get("grade"):
+            assignment = assignment or match.group(1)
+            found[match.group(2)] = (index, meta.get("grade_id", ""), float(meta.get("points", 0)))
+    if assignment is None:
+        raise WorkbookError(f"{path}: not an assignment workbook (no visible test cell calling "
+                            f"checks.visible(...)); open the workbook from release/")
+    try:
+        spec = exercises.load(assignment)
+    except KeyError:
+        raise WorkbookError(f"{path}: unknown assignment {assignment!r}; is the grader package up to date? "
+                            f"known: {exercises.names()}") from None
+    tests = []
+    for exercise in spec.exercises:
+        grade_id = exercise.grade_ids["visible"]
+        index, _, points = found.get(exercise.name, (None, grade_id, exercise.visible.points))
+        tests.append(VisibleTest(grade_id, exercise.name, points, index))
+    return Workbook(path, assignment, notebook, tests)
+
+
+def _is_hidden_test(cell) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution") and "checks.visible(" not in cell.source
+
+
+def kernel_environment() -> dict[str, str]:
+    """Environment for grading kernels: CPU JAX, and a persistent compilation cache (repeat runs are fast)."""
+    cache = os.environ.get("GRADER_JAX_CACHE", str(Path.home() / ".cache" / "grader" / "jax"))
+    env = {"JAX_PLATFORMS": "cpu"}
+    if cache:
+        env.update({"JAX_COMPILATION_CACHE_DIR": cache,
+                    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+                    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1"})
+    return env
+
+
+def run_workbook(workbook: Workbook, selected: set[str] | None = None,
+                 timeout: int = 120) -> dict[str, TestOutcome]:
+    """Execute the workbook in a fresh kernel; outcome per visible test grade id.
+
+    selected: grade ids to run (None: all). Code cells always run (later cells
+    need them); unselected test cells and hidden test cells are left out.
+    timeout: seconds per cell.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    wanted = {t.cell_index: t for t in workbook.tests
+              if t.cell_index is not None and (selected is None or t.grade_id in selected)}
+    tested = {t.cell_index for t in workbook.tests if t.cell_index is not None}
+    keep = [i for i, cell in enumerate(workbook.notebook.cells)
+            if cell.cell_type == "code" and (i in wanted or (i not in tested and not _is_hidden_test(cell)))]
+    run_nb = nbformat.v4.new_notebook(cells=[workbook.notebook.cells[i].copy() for i in keep],
+                                      metadata=workbook.notebook.metadata)
+    for cell in run_nb.cells:
+        cell.outputs = []
+    position = {original: new for new, original in enumerate(keep)}
+    current = {"index": None}
+
+    def on_cell_start(cell, cell_index):
+        current["index"] = keep[cell_index]
+
+    env = kernel_environment()
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update({k: v for k, v in env.items() if k not in os.environ or k == "JAX_PLATFORMS"})
+    client = NotebookClient(run_nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            on_cell_start=on_cell_start,
+                            resources={"metadata": {"path": str(workbook.path.parent.resolve())}})
+    stopped: str | None = None
+    try:
+        client.execute()
+    except CellTimeoutError:
+        stopped = f"cell {_cell_name(workbook, current['index'])} did not finish within {timeout} s"
+    except DeadKernelError:
+        stopped = (f"the kernel died while running cell {_cell_name(workbook, current['index'])} "
+                   f"(out of memory, or the code called os._exit / sys.exit)")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    outcomes = {}
+    for test in workbook.tests:
+        if selected is not None and test.grade_id not in selected:
+            continue
+        if test.cell_index is None:
+            text = (f"The test cell {test.grade_id} is missing from {workbook.path.name}. Do not delete test "
+                    f"cells: copy it back from a fresh workbook (it is restored, and graded, when you hand in).")
+            outcomes[test.grade_id] = TestOutcome(test.grade_id, test.exercise, 0.0, test.points, text)
+            continue
+        cell = run_nb.cells[position[test.cell_index]]
+        outcomes[test.grade_id] = _read_outcome(test, cell, stopped)
+    return outcomes
+
+
+def _cell_name(workbook: Workbook, index: int | None) -> str:
+    if index is None:
+        return "(before the first cell)"
+    cell = workbook.notebook.cells[index]
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    first_line = next((line for line in cell.source.splitlines() if line.strip()), "")[:60]
+    return f"{index + 1}" + (f" ({grade_id})" if grade_id else f" ({first_line!r})")
+
+
+def _read_outcome(test: VisibleTest, cell, stopped: str | None) -> TestOutcome:
+    verdict, score, error = None, 0.0, None
+    for output in cell.get("outputs", []):
+        if output.output_type == "display_data" and VERDICT_MIMETYPE in output.get("data", {}):
+            verdict = output.data[VERDICT_MIMETYPE]
+        elif output.output_type == "execute_result":
+            try:
+                score = float(output.data.get("text/plain", "0"))
+            except ValueError:
+                score = 0.0
+        elif output.output_type == "error":
+            error = f"{output.ename}: {output.evalue}"
+    if verdict is not None:
+        from .checks.result import render_dict
+        return TestOutcome(test.grade_id, test.exercise, float(verdict["score"]), float(verdict["max_points"]),
+                           render_dict(verdict), verdict, list(verdict.get("hints", [])))
+    if error:
+        text = f"The test cell raised {error}"
+        if "No module named 'grader'" in error:
+            text += " (install the grader package in the kernel's environment)"
+    elif stopped:
+        text = f"Not run: {stopped}."
+    else:
+        text = "The test cell printed no verdict (was it edited?)."
+    return TestOutcome(test.grade_id, test.exercise, score if verdict else 0.0, test.points, text)

@@ -1,0 +1,106 @@
+"""Students' self-check, through pytest's own output: `pytest workbook.ipynb`.
+
+Each test runs pytest in a subprocess (the plugin is installed with the package)
+on a workbook: the solved notebook, the blank release workbook, and a workbook
+with one typical mistake.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+
+import nbformat
+import pytest
+
+from grader import exercises
+from grader.reference import solutions
+
+pytest_plugins = ["pytester"]
+
+ASSIGNMENT = "s1_jax_fundamentals"
+
+
+def workbook_with(course_root, replacements: dict[str, str]):
+    """The release workbook with the named solution cells replaced (None: the source solution)."""
+    nb = nbformat.read(str(course_root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    source = nbformat.read(str(course_root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    solved = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+              if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution") and grade_id in replacements:
+            cell.source = replacements[grade_id] or solved[grade_id]
+    return nb
+
+
+def write(pytester, name, nb) -> str:
+    path = pytester.path / name
+    nbformat.write(nb, str(path))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def exercise_names():
+    return [e.name for e in exercises.load(ASSIGNMENT).exercises]
+
+
+def test_solved_workbook_passes_every_visible_item(pytester, course_root, exercise_names):
+    path = write(pytester, "solved.ipynb", workbook_with(course_root, {n: None for n in exercise_names}))
+    result = pytester.runpytest_subprocess(path, "-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=len(exercise_names))
+    result.stdout.fnmatch_lines(["*::test_noisy_line PASSED (2/2 points)*",
+                                 "*visible tests: 11 / 11 points*"])
+    assert "hidden" not in result.stdout.str()
+
+
+def test_blank_workbook_fails_every_item_saying_what_to_implement(pytester, course_root, exercise_names):
+    shutil.copy(course_root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", pytester.path / "blank.ipynb")
+    result = pytester.runpytest_subprocess("blank.ipynb", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=len(exercise_names))
+    assert result.ret == 1
+    assert result.stdout.str().count("Not implemented yet (the function raises NotImplementedError)") \
+        == len(exercise_names)
+    result.stdout.fnmatch_lines(["*visible tests: 0 / 11 points*"])
+
+
+def test_one_mistake_fails_exactly_that_item_with_its_hint(pytester, course_root, exercise_names):
+    reused = exercises.load(ASSIGNMENT)["two_independent_normals"].mistakes[0]
+    assert reused.hint == "identical_draws"
+    replacements = {n: None for n in exercise_names}
+    replacements["two_independent_normals"] = reused.code
+    path = write(pytester, "mistake.ipynb", workbook_with(course_root, replacements))
+    result = pytester.runpytest_subprocess(path, "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=len(exercise_names) - 1, failed=1)
+    result.stdout.fnmatch_lines(["*Hint (identical_draws)*",
+                                 "*FAILED*mistake.ipynb::test_two_independent_normals*"])
+
+
+def test_k_selects_and_x_stops(pytester, course_root):
+    shutil.copy(course_root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", pytester.path / "blank.ipynb")
+    result = pytester.runpytest_subprocess("blank.ipynb", "-k", "record", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1, deselected=6)
+    result = pytester.runpytest_subprocess("blank.ipynb", "-x", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+
+
+def test_not_a_workbook_and_broken_json_are_clear_errors(pytester):
+    plain = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    nbformat.write(plain, str(pytester.path / "plain.ipynb"))
+    (pytester.path / "broken.ipynb").write_text('{"cells": [')
+    result = pytester.runpytest_subprocess("plain.ipynb", "broken.ipynb", "-p", "no:cacheprovider")
+    assert result.ret == 2
+    result.stdout.fnmatch_lines(["*plain.ipynb: not an assignment workbook*",
+                                 "*broken.ipynb: not valid notebook JSON (line 1*"])
+
+
+def test_deleted_test_cell_and_dying_kernel_are_named(pytester, course_root, exercise_names):
+    replacements = {n: None for n in exercise_names}
+    replacements["set_entry"] = "import os\nos._exit(1)\n"
+    nb = workbook_with(course_root, replacements)
+    nb.cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != "test_noisy_line"]
+    path = write(pytester, "damaged.ipynb", nb)
+    result = pytester.runpytest_subprocess(path, "-p", "no:cacheprovider")
+    out = result.stdout.str()
+    assert "The test cell test_noisy_line is missing from damaged.ipynb" in out
+    assert "the kernel died while running cell" in out and "(set_entry)" in out
+    assert result.ret == 1
