@@ -8,6 +8,7 @@ what nbgrader does.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import fnmatch
 import logging
@@ -15,13 +16,13 @@ import os
 import re
 import shutil
 import sys
+import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 CONFIG_FILE = "nbgrader_config.py"
-
-# Environment of the kernels that run submissions: JAX on the CPU, whatever the machine has.
-KERNEL_ENV = {"JAX_PLATFORMS": "cpu"}
 
 
 class CourseError(Exception):
@@ -29,16 +30,19 @@ class CourseError(Exception):
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What one nbgrader run did for one student (or for the whole assignment)."""
+class Autograded:
+    """What autograding did for one student: ok or not, a one-line reason, and the full log."""
     student: str
     ok: bool
     message: str = ""
+    log: str = ""
 
 
 def find_root(start: Path | str | None = None) -> Path:
     """The nearest directory at or above `start` (default: the working directory) holding nbgrader_config.py."""
     here = Path(start if start is not None else os.getcwd()).resolve()
+    if start is not None and not here.is_dir():
+        raise CourseError(f"{here}: no such directory")
     for directory in (here, *here.parents):
         if (directory / CONFIG_FILE).is_file():
             return directory
@@ -73,6 +77,30 @@ def _reason(result: dict) -> str:
     return trace[-1] if trace else "nbgrader failed without a message"
 
 
+class _Captured:
+    text = ""
+
+
+@contextlib.contextmanager
+def _captured_stderr():
+    """Capture file descriptor 2 (kernels inherit it) and Python warnings; the text is in `.text` after."""
+    captured = _Captured()
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as tmp, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield captured
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            captured.text = tmp.read().decode(errors="replace") + "".join(
+                f"{w.category.__name__}: {w.message}\n" for w in caught)
+
+
 def _tools_on_path() -> None:
     """nbgrader runs `alembic` when it creates a gradebook; make this interpreter's scripts findable."""
     if shutil.which("alembic") is None:
@@ -81,9 +109,11 @@ def _tools_on_path() -> None:
 
 
 class Course:
-    """One course directory; `Course()` finds it upward from the working directory."""
+    """One course directory: `root` itself, or when not given, found upward from the working directory."""
 
     def __init__(self, root: Path | str | None = None):
+        if root is not None and not (Path(root) / CONFIG_FILE).is_file():
+            raise CourseError(f"{Path(root).resolve() / CONFIG_FILE}: not found (not a course directory)")
         self.root = find_root(root)
         self.config = self._load_config()
         self._api = None
@@ -147,32 +177,39 @@ class Course:
         if not result["success"]:
             raise CourseError(f"{source.parent}: generate_assignment failed: {_reason(result)}")
 
-    def autograde(self, assignment: str, students: list[str] | None = None) -> list[Outcome]:
+    def autograde(self, assignment: str, students: list[str] | None = None,
+                  done: Callable[[Autograded], None] = lambda graded: None) -> list[Autograded]:
         """nbgrader autograde each student's submission in turn (default: every submission).
 
-        A submission that fails is recorded in its Outcome and the run goes on.
-        Kernels run with KERNEL_ENV in their environment.
+        A submission that fails is recorded as such (ok=False, with the reason) and the
+        run goes on; `done` is called with each result as it comes.
         """
-        from nbgrader.utils import setenv
         students = self.submitted_students(assignment) if students is None else list(students)
-        outcomes = []
-        with setenv(**KERNEL_ENV):
-            for student in students:
-                outcomes.append(self.autograde_one(assignment, student))
-        return outcomes
+        results = []
+        for student in students:
+            results.append(self.autograde_one(assignment, student))
+            done(results[-1])
+        return results
 
-    def autograde_one(self, assignment: str, student: str) -> Outcome:
-        """nbgrader autograde of one submission; never raises for a bad submission."""
+    def autograde_one(self, assignment: str, student: str) -> Autograded:
+        """nbgrader autograde of one submission (kernel environment: grader.kernel_env); never raises for a bad one.
+
+        What nbgrader logs and what the kernel writes to stderr go into Autograded.log, not the terminal.
+        """
+        from .kernel_env import kernel_env
         path = self.submission(student, assignment)
         if not path.parent.is_dir():
-            return Outcome(student, False, f"{path.parent}: no submission")
-        try:
-            result = self.api.autograde(assignment, student, force=True, create=True)
-        except Exception as exc:  # noqa: BLE001 (one submission must not stop the run)
-            return Outcome(student, False, f"{path.parent}: autograde crashed ({type(exc).__name__}: {exc})")
+            return Autograded(student, False, f"{path.parent}: no submission")
+        with _captured_stderr() as captured, kernel_env():
+            try:
+                result = self.api.autograde(assignment, student, force=True, create=True)
+            except Exception as exc:  # noqa: BLE001 (one submission must not stop the run)
+                result = {"success": False, "error": f"{type(exc).__name__}: {exc}"}
+        log = result.get("log", "") + captured.text
         if not result["success"]:
-            return Outcome(student, False, f"{path.parent}: {_reason(result)}")
-        return Outcome(student, True)
+            log += result.get("error", "")
+            return Autograded(student, False, f"{path.parent}: {_reason(result)}", log)
+        return Autograded(student, True, "", log)
 
     def feedback(self, assignment: str) -> None:
         """nbgrader generate_feedback: autograded/*/<assignment>/ -> feedback/*/<assignment>/ (HTML)."""

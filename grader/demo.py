@@ -11,6 +11,7 @@ autograde it, write feedback and grades.csv, and compare scores with expectation
 """
 from __future__ import annotations
 
+import copy
 import math
 import re
 import shutil
@@ -20,7 +21,7 @@ from typing import Callable, Mapping
 import nbformat
 
 from . import exercises
-from .course import Course, CourseError, Outcome
+from .course import Autograded, Course, CourseError
 
 ASSIGNMENT = "s1_jax_fundamentals"
 
@@ -132,13 +133,14 @@ def cohort() -> list[Student]:
         # `x[index] = value` raises TypeError on a JAX array, so every check that calls it fails.
         Student("inplace_set_entry", "set_entry assigns in place, x[index] = value",
                 answers={"set_entry": mistake("in_place_mutation")}, fails=every_check("set_entry")),
-        # A sum is N times the mean: the loss and its gradient are wrong; jit and read-only inputs are fine.
+        # A sum is N times the mean: loss and gradient are wrong; hidden jit needs 'loss', so it is not assessed.
         Student("sum_not_mean", "mse_value_and_grad sums the squared errors instead of averaging",
                 answers={"mse_value_and_grad": mistake("sum_vs_mean")},
                 fails=(Fail("mse_value_and_grad", "visible", "loss"),
                        Fail("mse_value_and_grad", "visible", "gradient"),
                        Fail("mse_value_and_grad", "hidden", "loss"),
-                       Fail("mse_value_and_grad", "hidden", "gradient"))),
+                       Fail("mse_value_and_grad", "hidden", "gradient"),
+                       Fail("mse_value_and_grad", "hidden", "jit"))),
         # `if x > t` on an array raises, so values fail and jit and gradient (which need values) are not assessed.
         Student("python_if", "soft_threshold uses a Python if on the array",
                 answers={"soft_threshold": mistake("python_if_on_array")}, fails=every_check("soft_threshold")),
@@ -159,10 +161,9 @@ def solutions(source_notebook) -> dict[str, str]:
 
 def workbook(release_nb, student: Student, solution_of: Mapping[str, str]):
     """A copy of the release notebook filled in as `student` would have."""
-    nb = nbformat.from_dict(release_nb)
-    nb = nbformat.reads(nbformat.writes(nb), as_version=4)   # a deep copy
-    deleted = {grade_id for name in student.deleted_tests
-               for grade_id in (f"test_{name}", f"test_{name}_hidden")}
+    nb = copy.deepcopy(release_nb)
+    spec = exercises.load(ASSIGNMENT)
+    deleted = {spec[name].grade_ids[part] for name in student.deleted_tests for part in ("visible", "hidden")}
     cells = []
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -227,13 +228,14 @@ class Result:
         return not self.problem and math.isclose(self.score, self.expected, abs_tol=1e-6)
 
 
-def grade(course: Course, students: list[Student]) -> list[Outcome]:
+def grade(course: Course, students: list[Student],
+          done: Callable[[Autograded], None] = lambda graded: None) -> list[Autograded]:
     """Autograde the demo students' submissions (they are added to the gradebook first)."""
     course.add_students([s.id for s in students])
-    return course.autograde(ASSIGNMENT, [s.id for s in students])
+    return course.autograde(ASSIGNMENT, [s.id for s in students], done)
 
 
-def results(course: Course, students: list[Student], outcomes: list[Outcome] = ()) -> list[Result]:
+def results(course: Course, students: list[Student], outcomes: list[Autograded] = ()) -> list[Result]:
     """Each student's gradebook score next to its expectation."""
     problems = {o.student: o.message for o in outcomes if not o.ok}
     rows = {r["student"]: r for r in course.grades() if r["assignment"] == ASSIGNMENT}
@@ -251,8 +253,10 @@ def run(course: Course, progress: Callable[[str], None] = lambda message: None) 
     course.release(ASSIGNMENT)
     progress("building the demo cohort")
     students = build(course)
+    count = iter(range(1, len(students) + 1))
     progress(f"autograding {len(students)} submissions")
-    outcomes = grade(course, students)
+    outcomes = grade(course, students, lambda graded: progress(
+        f"autograded {next(count)} of {len(students)} submissions ({graded.student})"))
     progress("writing feedback")
     course.feedback(ASSIGNMENT)
     path = course.export_grades()

@@ -9,7 +9,6 @@ with a message naming the file and the problem for the usual slips.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import nbformat
 
 from .checks import VERDICT_MIMETYPE
+from .kernel_env import kernel_env
 
 CALL = re.compile(r"""checks\.visible\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
 
@@ -110,17 +110,6 @@ def _is_hidden_test(cell) -> bool:
     return bool(meta.get("grade")) and not meta.get("solution") and "checks.visible(" not in cell.source
 
 
-def kernel_environment() -> dict[str, str]:
-    """Environment for grading kernels: CPU JAX, and a persistent compilation cache (repeat runs are fast)."""
-    cache = os.environ.get("GRADER_JAX_CACHE", str(Path.home() / ".cache" / "grader" / "jax"))
-    env = {"JAX_PLATFORMS": "cpu"}
-    if cache:
-        env.update({"JAX_COMPILATION_CACHE_DIR": cache,
-                    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-                    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1"})
-    return env
-
-
 def run_workbook(workbook: Workbook, selected: set[str] | None = None,
                  timeout: int = 120) -> dict[str, TestOutcome]:
     """Execute the workbook in a fresh kernel; outcome per visible test grade id.
@@ -147,26 +136,18 @@ def run_workbook(workbook: Workbook, selected: set[str] | None = None,
     def on_cell_start(cell, cell_index):
         current["index"] = keep[cell_index]
 
-    env = kernel_environment()
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update({k: v for k, v in env.items() if k not in os.environ or k == "JAX_PLATFORMS"})
     client = NotebookClient(run_nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                             on_cell_start=on_cell_start,
                             resources={"metadata": {"path": str(workbook.path.parent.resolve())}})
     stopped: str | None = None
     try:
-        client.execute()
+        with kernel_env():
+            client.execute()
     except CellTimeoutError:
         stopped = f"cell {_cell_name(workbook, current['index'])} did not finish within {timeout} s"
     except DeadKernelError:
         stopped = (f"the kernel died while running cell {_cell_name(workbook, current['index'])} "
                    f"(out of memory, or the code called os._exit / sys.exit)")
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     outcomes = {}
     for test in workbook.tests:
         if selected is not None and test.grade_id not in selected:
@@ -215,3 +196,36 @@ def _read_outcome(test: VisibleTest, cell, stopped: str | None) -> TestOutcome:
     else:
         text = "The test cell printed no verdict (was it edited?)."
     return TestOutcome(test.grade_id, test.exercise, score if verdict else 0.0, test.points, text)
+
+
+def check(path: Path, as_json: bool = False, timeout: int = 120, out=None) -> int:
+    """`grader check WORKBOOK`: print every visible verdict and a summary; exit status 0 only if all pass.
+
+    With `as_json`, prints one JSON document instead (for tools). Exit 2 when the
+    workbook cannot be checked at all.
+    """
+    import sys
+    out = out or sys.stdout
+    try:
+        workbook = read_workbook(path)
+    except WorkbookError as err:
+        if as_json:
+            print(json.dumps({"path": str(path), "error": str(err)}), file=out)
+        else:
+            print(f"error: {err}", file=out)
+        return 2
+    outcomes = run_workbook(workbook, timeout=timeout)
+    earned = sum(o.score for o in outcomes.values())
+    available = sum(o.max_points for o in outcomes.values())
+    all_passed = all(o.passed for o in outcomes.values())
+    if as_json:
+        print(json.dumps({"path": str(path), "assignment": workbook.assignment, "score": earned,
+                          "max_points": available, "passed": all_passed,
+                          "tests": [o.to_dict() for o in outcomes.values()]}, indent=1), file=out)
+    else:
+        for outcome in outcomes.values():
+            print(outcome.text, file=out)
+            print(file=out)
+        print(f"{workbook.path.name}: visible tests {earned:g} / {available:g} points"
+              + ("" if all_passed else f" ({sum(not o.passed for o in outcomes.values())} to fix)"), file=out)
+    return 0 if all_passed else 1

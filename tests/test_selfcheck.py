@@ -104,3 +104,21 @@ def test_deleted_test_cell_and_dying_kernel_are_named(pytester, course_root, exe
     assert "The test cell test_noisy_line is missing from damaged.ipynb" in out
     assert "the kernel died while running cell" in out and "(set_entry)" in out
     assert result.ret == 1
+
+
+def test_grader_check_json(tmp_path, course_root):
+    import subprocess
+    import sys
+    workbook = tmp_path / "blank.ipynb"
+    shutil.copy(course_root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", workbook)
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "check", str(workbook), "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["score"] == 0 and report["max_points"] == 11  # 11 visible points in the source notebook
+    assert {t["grade_id"] for t in report["tests"]} == {e.grade_ids["visible"]
+                                                       for e in exercises.load(ASSIGNMENT).exercises}
+    assert all(t["hints"] == ["not_implemented"] for t in report["tests"])
+    proc = subprocess.run([sys.executable, "-m", "grader.cli", "check", str(tmp_path / "missing.ipynb")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "missing.ipynb: no such file" in proc.stdout

@@ -29,7 +29,7 @@ def jit_matches_eager(*, weight: float = 1.0, requires: tuple[str, ...] = ()) ->
             except StudentCodeError as err:
                 hint = "not_jittable" if err.hint == "student_exception" else err.hint
                 return Outcome(False, f"On {ctx.label(case)}: {err.message}", hint)
-            mismatch = trees.compare(jitted, eager, ctx.exercise.leaf_names)
+            mismatch = trees.compare(jitted, eager, ctx.exercise.names_for("output"))
             if mismatch is not None:
                 return Outcome(False, f"On {ctx.label(case)}: under jax.jit, {mismatch.message}", "jit_mismatch")
         return Outcome(True)

@@ -33,7 +33,7 @@ def _run(probe: str, value_hint: str, ctx) -> Outcome:
             got = ctx.probe(probe, case)
         except StudentCodeError as err:
             return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
-        mismatch = trees.compare(got, ref[probe], ctx.exercise.leaf_names)
+        mismatch = trees.compare(got, ref[probe], ctx.exercise.names_for(probe))
         if mismatch is None:
             continue
         fallback = value_hint if mismatch.hint == "wrong_value" else mismatch.hint

@@ -350,7 +350,8 @@ MSE_VALUE_AND_GRAD = Exercise(
                        "params = (2.0, 1.0), x = jnp.linspace(0, 1, 5), y = [1.0, 1.6, 2.4, 2.9, 3.1]")],
     hidden_cases=_mse_hidden,
     probes={"loss": _pair_item(0), "gradient": _pair_item(1)},
-    leaf_names={"[0]": "the loss", "[1][0]": "dL/dm", "[1][1]": "dL/dc"},
+    leaf_names={"output": {"[0]": "the loss", "[1][0]": "dL/dm", "[1][1]": "dL/dc"},
+                "loss": {"": "the loss"}, "gradient": {"[0]": "dL/dm", "[1]": "dL/dc"}},
     visible=Part(2, (
         matches_reference("loss", name="loss", describe="the loss value is the mean squared error"),
         gradient_matches_reference("gradient", describe="the gradient (dL/dm, dL/dc) is right"),

@@ -87,6 +87,9 @@ class Exercise:
     probes: name -> f(student_fn, args) giving a pytree of arrays; the reference
       builder stores each probe of the reference solution, `matches_reference`
       compares the student's probe with it.
+    leaf_names: names for students of the leaves of a result, by path as
+      jax.tree_util.keystr gives it: {"[0]": "params"} for the function's own
+      output, or per probe: {"gradient": {"[0]": "dL/dm"}, "output": {...}}.
     public_cases: inputs students can see (visible test cell).
     hidden_cases: rng -> inputs drawn when the reference data is built
       (hidden test cell); the drawn inputs are stored with the hidden data only.
@@ -102,13 +105,19 @@ class Exercise:
     static_argnums: tuple[int, ...] = ()
     mistakes: Sequence[Snippet] = ()
     alternatives: Sequence[Snippet] = ()
-    leaf_names: dict[str, str] = field(default_factory=dict)
+    leaf_names: dict = field(default_factory=dict)
 
     @property
     def grade_ids(self) -> dict[str, str]:
         """nbgrader grade ids of the solution cell and of the two test cells."""
         return {"solution": self.name, "visible": f"test_{self.name}",
                 "hidden": f"test_{self.name}_hidden"}
+
+    def names_for(self, probe: str) -> dict[str, str]:
+        """Leaf names for the result of `probe` ("output": the function's own result)."""
+        if any(isinstance(v, dict) for v in self.leaf_names.values()):
+            return self.leaf_names.get(probe, {})
+        return self.leaf_names if probe == "output" else {}
 
     def part(self, which: str) -> Part:
         return {"visible": self.visible, "hidden": self.hidden}[which]

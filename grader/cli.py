@@ -1,0 +1,190 @@
+"""`grader`: the command line, a thin face over grader.course, grader.demo and grader.reference.
+
+Expected problems (a missing file, a bad notebook, an unknown assignment) end
+with one line naming the file and the problem, and exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UserError(Exception):
+    """An expected problem, shown as one line."""
+
+
+def _assignments(names: list[str]) -> list[str]:
+    """The named assignments (all when none are named), checked against grader.exercises.names()."""
+    from . import exercises
+    known = exercises.names()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UserError(f"unknown assignment {unknown[0]!r}; known: {', '.join(known)}")
+    return names or known
+
+
+def _course(args):
+    from .course import Course
+    return Course(args.course)
+
+
+# --- subcommands ------------------------------------------------------------------
+
+def cmd_release(args) -> int:
+    course = _course(args)
+    for name in _assignments(args.assignments):
+        course.release(name)
+        console.print(f"released {name} -> {escape(str(course.release_notebook(name).parent))}")
+    return EXIT_OK
+
+
+def cmd_autograde(args) -> int:
+    course = _course(args)
+    [name] = _assignments([args.assignment])
+    students = course.submitted_students(name, args.student)
+    if not students:
+        raise UserError(f"{course.root / 'submitted'}: no submission of {name} matches {args.student!r}")
+    with console.status(f"autograding {len(students)} submission(s)"):
+        results = course.autograde(name, students, done=_report_graded)
+    failed = sum(not r.ok for r in results)
+    console.print(f"{len(results) - failed} of {len(results)} submissions graded")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _report_graded(graded) -> None:
+    if graded.ok:
+        console.print(f"[green]graded[/] {escape(graded.student)}")
+    else:
+        console.print(f"[red]failed[/] {escape(graded.student)}: {escape(graded.message)}")
+
+
+def cmd_feedback(args) -> int:
+    course = _course(args)
+    [name] = _assignments([args.assignment])
+    course.feedback(name)
+    console.print(f"feedback for {name} -> {course.root / 'feedback'}")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    path = _course(args).export_grades(args.output)
+    console.print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from . import demo
+    course = _course(args)
+    with console.status("demo") as status:
+        results = demo.run(course, progress=lambda message: status.update(message))
+    table = Table(title=f"demo cohort, {demo.ASSIGNMENT}")
+    for column in ("student", "score", "max", "expected", "ok"):
+        table.add_column(column, justify="left" if column == "student" else "right")
+    for r in results:
+        mark = "[green]✓[/]" if r.ok else "[red]✗[/]"
+        table.add_row(escape(r.student), f"{r.score:g}", f"{r.max_score:g}", f"{r.expected:g}", mark)
+    console.print(table)
+    for r in results:
+        if r.problem:
+            console.print(f"[red]{escape(r.student)}[/]: {escape(r.problem)}")
+    wrong = [r.student for r in results if not r.ok]
+    if wrong:
+        console.print(f"[red]{len(wrong)} score(s) differ from the expectation:[/] {', '.join(wrong)}")
+        return EXIT_FAILED
+    console.print(f"all {len(results)} scores as expected")
+    return EXIT_OK
+
+
+def cmd_refs(args) -> int:
+    from . import reference
+    course = _course(args)
+    problems = []
+    for name in _assignments(args.assignments):
+        if args.action == "build":
+            directory = reference.build(name, course.root)
+            console.print(f"built reference data for {name} -> {directory}")
+        else:
+            found = reference.verify(name, course.root)
+            problems += found
+            console.print(f"{name}: " + ("[green]current[/]" if not found else f"[red]{len(found)} problem(s)[/]"))
+    for problem in problems:
+        console.print(f"  {escape(problem)}")
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from .selfcheck import check
+    return check(args.workbook, as_json=args.json, timeout=args.cell_timeout)
+
+
+# --- parser -----------------------------------------------------------------------
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="grader", description="Release, autograde and report on the course notebooks.")
+    p.add_argument("--course", metavar="DIR", help="course directory (default: found upward from here)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("release", help="generate release/ from source/ (nbgrader generate_assignment)")
+    s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment")
+    s.set_defaults(run=cmd_release)
+
+    s = sub.add_parser("autograde", help="autograde submitted/ (nbgrader autograde), one student at a time")
+    s.add_argument("assignment", metavar="ASSIGNMENT")
+    s.add_argument("--student", default="*", metavar="PATTERN", help="glob on student ids (default: all)")
+    s.set_defaults(run=cmd_autograde)
+
+    s = sub.add_parser("feedback", help="write feedback/ for the autograded submissions (nbgrader generate_feedback)")
+    s.add_argument("assignment", metavar="ASSIGNMENT")
+    s.set_defaults(run=cmd_feedback)
+
+    s = sub.add_parser("export", help="write the gradebook's scores to a CSV file")
+    s.add_argument("--output", default=None, metavar="PATH", help="default: grades.csv in the course directory")
+    s.set_defaults(run=cmd_export)
+
+    s = sub.add_parser("demo", help="release, grade a synthetic cohort and compare with the expected scores")
+    s.set_defaults(run=cmd_demo)
+
+    s = sub.add_parser("check", help="run a workbook's visible tests and print the verdicts (students' self-check)")
+    s.add_argument("workbook", metavar="WORKBOOK", help="path to the .ipynb workbook")
+    s.add_argument("--json", action="store_true", help="print one JSON document (for tools)")
+    s.add_argument("--cell-timeout", type=int, default=120, metavar="SECONDS",
+                   help="seconds a cell may run before it is stopped (default 120)")
+    s.set_defaults(run=cmd_check)
+
+    s = sub.add_parser("refs", help="build or check the reference data made from the source solutions")
+    refs = s.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for action, text in (("build", "rebuild the reference data (keeps the hidden seed)"),
+                         ("check", "check the stored reference data is current")):
+        r = refs.add_parser(action, help=text)
+        r.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment")
+        r.set_defaults(run=cmd_refs)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `grader` command; returns the exit code."""
+    from .course import CourseError
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (UserError, CourseError, OSError, ValueError) as err:
+        # expected problems carry a message naming the file; a bug still shows its traceback
+        errors.print(Text("error: ", style="red") + Text(str(err)), highlight=False, soft_wrap=True)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        errors.print("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
