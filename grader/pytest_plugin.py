@@ -72,7 +72,8 @@ class ExerciseItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        return self.path, None, f"{self.name} ({self.test.exercise}, {self.test.points:g} points)"
+        unit = "point" if self.test.points == 1 else "points"
+        return self.path, None, f"{self.name} ({self.test.exercise}, {self.test.points:g} {unit})"
 
 
 def _points(report):
