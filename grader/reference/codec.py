@@ -23,8 +23,8 @@ def encode(obj, arrays: dict[str, np.ndarray]):
         return {"__tuple__": [encode(o, arrays) for o in obj]}
     if isinstance(obj, list):
         return [encode(o, arrays) for o in obj]
-    if isinstance(obj, dict):
-        return {str(k): encode(v, arrays) for k, v in obj.items()}
+    if isinstance(obj, dict):  # sorted, so that arrays are named the same whatever the insertion order
+        return {str(k): encode(obj[k], arrays) for k in sorted(obj, key=str)}
     if isinstance(obj, (bool, int, float, str)) or obj is None:
         return obj
     if isinstance(obj, np.generic):

@@ -1,0 +1,80 @@
+"""Values against an independent computation (an oracle), with a tolerance chosen for the problem.
+
+`matches_reference` compares with the stored output of the reference solution
+at float32 precision. Some answers are computed by routes whose float32
+rounding differs more than that (the normal equations against a QR-based
+`lstsq`, `inv` against `solve`); here the expected value comes from an oracle
+run in float64 on the stored inputs, and values agree within `rtol` of the
+largest expected entry. Shape, structure and finiteness are compared exactly
+as in `trees.compare`; known mistakes are diagnosed as in `values`.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import jax
+import numpy as np
+
+from ..exercises.spec import Check, Outcome
+from . import trees
+from .errors import StudentCodeError
+from .values import diagnose
+
+
+def matches_oracle(oracle: Callable, *, rtol: float, name: str = "values",
+                   describe: str = "gives the expected result", weight: float = 1.0,
+                   requires: tuple[str, ...] = (), value_hint: str = "wrong_value") -> Check:
+    """The function's output agrees with `oracle(*args)` on every case.
+
+    `oracle` receives the case's stored arguments (numpy arrays as float64, other
+    values unchanged) and returns a pytree of arrays. A leaf passes when every
+    entry is within `rtol * max(1, max |expected|)` of the expected entry.
+    """
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            try:
+                got = ctx.call(ctx.fn, *ctx.args(case))
+            except StudentCodeError as err:
+                return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+            expected = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float32),
+                                              oracle(*_float64(case.args)))
+            problem = _difference(got, expected, rtol, ctx.exercise.leaf_names)
+            if problem is None:
+                continue
+            hint, message = problem
+            if hint == "wrong_value":
+                hint = diagnose(ctx, "output", case, got, expected) or value_hint
+            else:
+                hint = diagnose(ctx, "output", case, got, expected) or hint
+            return Outcome(False, f"On {ctx.label(case)}: {message}", hint)
+        return Outcome(True)
+    return Check(name, describe, run, weight, requires)
+
+
+def _float64(value):
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(np.float64)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_float64(v) for v in value)
+    return value
+
+
+def _difference(got, expected, rtol: float, leaf_names) -> tuple[str, str] | None:
+    """(hint, message) for the first difference beyond the tolerance, None when they agree."""
+    mismatch = trees.compare(got, expected, leaf_names)
+    if mismatch is None:
+        return None
+    if mismatch.hint != "wrong_value":
+        return mismatch.hint, mismatch.message
+    for (path, g), (_, e) in zip(trees._leaves(got), trees._leaves(expected)):
+        g64, e64 = np.asarray(g, np.float64), np.asarray(e, np.float64)
+        if g64.dtype.kind not in "fc" and not np.array_equal(g64, e64):
+            return mismatch.hint, mismatch.message
+        allowed = rtol * max(1.0, float(np.max(np.abs(e64), initial=0.0)))
+        error = float(np.max(np.abs(g64 - e64), initial=0.0))
+        if error > allowed:
+            name = leaf_names.get(path, f"leaf {path}" if path else "the result")
+            return "wrong_value", (f"{name}: largest error {error:.3g}, allowed {allowed:.2g} "
+                                   f"(got {np.array2string(g64.ravel()[:4], precision=5)}, "
+                                   f"expected {np.array2string(e64.ravel()[:4], precision=5)})")
+    return None

@@ -1,0 +1,152 @@
+"""Random draws judged by their behaviour: mini-batches of data, and parameters drawn with keys.
+
+A mini-batch `(x_batch, y_batch) = f(key, x, y, batch_size)` must have the
+right size, hold pairs (x[i], y[i]) that belong together, and, over many keys,
+draw every sample about equally often. Randomly initialised parameters must not
+share draws: two arrays drawn with the same key hold the same numbers (JAX's
+generator gives a longer draw with the same key the same leading values).
+Inputs of the batch checks must have distinct x values (rows), so that each
+batch entry can be traced back to its index.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import numpy as np
+
+from ..exercises.spec import Check, Key, Outcome
+from . import trees
+from .errors import StudentCodeError
+
+# The frequency check draws this many batches; each sample is then expected
+# about N_KEYS * batch_size / n times (at least 40 times for the cases used).
+N_KEYS = 60
+
+
+def _fail(ctx, case, err: StudentCodeError) -> Outcome:
+    return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+
+
+def _rows(a) -> list:
+    a = np.asarray(a)
+    return [a[i].tobytes() for i in range(a.shape[0])]
+
+
+def _pair(ctx, case, out):
+    """(x_batch, y_batch) as numpy arrays, or an Outcome saying why not."""
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return Outcome(False, f"On {ctx.label(case)}: expected a pair (x_batch, y_batch), "
+                              f"got {trees.describe(out)}.", "wrong_structure")
+    return np.asarray(out[0]), np.asarray(out[1])
+
+
+def batch_shape(*, x_argnum: int = 1, y_argnum: int = 2, size_argnum: int = 3,
+                weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """x_batch has shape (batch_size,) + x.shape[1:], y_batch likewise."""
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            args = ctx.args(case)
+            try:
+                pair = _pair(ctx, case, ctx.call(ctx.fn, *args))
+            except StudentCodeError as err:
+                return _fail(ctx, case, err)
+            if isinstance(pair, Outcome):
+                return pair
+            size = int(args[size_argnum])
+            for name, batch, data in (("x_batch", pair[0], args[x_argnum]), ("y_batch", pair[1], args[y_argnum])):
+                want = (size,) + tuple(np.shape(data)[1:])
+                if batch.shape != want:
+                    return Outcome(False, f"On {ctx.label(case)}: {name} has shape {batch.shape}, "
+                                          f"expected {want}.", "wrong_shape")
+        return Outcome(True)
+    return Check("batch_shape", "returns (x_batch, y_batch) of batch_size samples", run, weight, requires)
+
+
+def aligned_pairs(*, x_argnum: int = 1, y_argnum: int = 2, weight: float = 1.0,
+                  requires: tuple[str, ...] = ()) -> Check:
+    """Every (x_batch[i], y_batch[i]) is a pair (x[j], y[j]) of the data."""
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            args = ctx.args(case)
+            try:
+                pair = _pair(ctx, case, ctx.call(ctx.fn, *args))
+            except StudentCodeError as err:
+                return _fail(ctx, case, err)
+            if isinstance(pair, Outcome):
+                return pair
+            index = {row: j for j, row in enumerate(_rows(args[x_argnum]))}
+            y_rows = _rows(args[y_argnum])
+            for i, (x_row, y_row) in enumerate(zip(_rows(pair[0]), _rows(pair[1]))):
+                j = index.get(x_row)
+                if j is None:
+                    return Outcome(False, f"On {ctx.label(case)}: x_batch[{i}] is not a sample of x.",
+                                   "wrong_value")
+                if y_rows[j] != y_row:
+                    return Outcome(False, f"On {ctx.label(case)}: x_batch[{i}] is x[{j}] but y_batch[{i}] "
+                                          f"is not y[{j}].", "misaligned_batch")
+        return Outcome(True)
+    return Check("aligned_pairs", "each x in the batch comes with its own y", run, weight, requires)
+
+
+def every_sample_drawn(*, key_argnum: int = 0, x_argnum: int = 1, min_ratio: float = 0.3,
+                       weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """Over N_KEYS keys, every sample is drawn at least `min_ratio` times as often as expected.
+
+    With at least 40 expected draws per sample (Poisson), a fair sampler falls
+    below 0.3 of that with probability under 1e-7 per sample.
+    """
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            x = ctx.args(case)[x_argnum]
+            index = {row: j for j, row in enumerate(_rows(x))}
+            counts = np.zeros(len(index))
+            for seed in range(N_KEYS):
+                args = list(case.args)
+                args[key_argnum] = Key(1000 + seed)
+                try:
+                    pair = _pair(ctx, case, ctx.call(ctx.fn, *ctx.args(dataclasses.replace(case, args=tuple(args)))))
+                except StudentCodeError as err:
+                    return _fail(ctx, case, err)
+                if isinstance(pair, Outcome):
+                    return pair
+                for row in _rows(pair[0]):
+                    if row in index:
+                        counts[index[row]] += 1
+            expected = counts.sum() / counts.size
+            rare = np.flatnonzero(counts < min_ratio * expected)
+            if rare.size:
+                return Outcome(False, f"On {ctx.label(case)}: over {N_KEYS} keys, sample {int(rare[0])} was drawn "
+                                      f"{int(counts[rare[0]])} times, expected about {expected:.0f} "
+                                      f"({rare.size} samples drawn too rarely).", "batch_misses_samples")
+        return Outcome(True)
+    return Check("every_sample_drawn", "over many keys, every sample is drawn about equally often",
+                 run, weight, requires)
+
+
+def no_shared_draws(*, max_shared: float = 0.2, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """No two array leaves of the output share more than `max_shared` of their values.
+
+    Independent float32 normal draws essentially never coincide; two arrays drawn
+    with the same key coincide in most entries (the shorter one is a prefix of
+    the longer one, up to the same scale factor).
+    """
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            try:
+                out = ctx.call(ctx.fn, *ctx.args(case))
+            except StudentCodeError as err:
+                return _fail(ctx, case, err)
+            leaves = [(jax.tree_util.keystr(path), np.unique(np.asarray(leaf, np.float32).ravel()))
+                      for path, leaf in jax.tree_util.tree_flatten_with_path(out)[0]]
+            for i, (path_a, a) in enumerate(leaves):
+                for path_b, b in leaves[i + 1:]:
+                    if min(a.size, b.size) == 0:
+                        continue
+                    shared = np.intersect1d(a, b, assume_unique=True).size / min(a.size, b.size)
+                    if shared > max_shared:
+                        return Outcome(False, f"On {ctx.label(case)}: {path_a} and {path_b} share "
+                                              f"{shared:.0%} of their values: they were drawn with the same key.",
+                                       "shared_draws")
+        return Outcome(True)
+    return Check("no_shared_draws", "every array is drawn with its own key", run, weight, requires)

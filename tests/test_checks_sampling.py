@@ -1,0 +1,106 @@
+"""Unit tests of the check modules added for s1_linear_models_to_ml: sampling, oracle, pytrees, training.
+
+Each check passes a correct implementation and fails a wrong one with the expected hint.
+"""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from grader.checks import sampling, training
+from grader.checks.oracle import matches_oracle
+from grader.checks.pytrees import works_on_pytrees
+from grader.checks.runner import run_part
+from grader.exercises.spec import Case, Exercise, Key, Part
+
+X = np.arange(40, dtype=np.float32)
+BATCH_CASES = [Case((Key(0), X, 2 * X + 1, 16), "batch")]
+
+
+def result(check, fn, cases):
+    part = Part(1, (check,))
+    exercise = Exercise(name="f", signature="f(...)", visible=part, hidden=part, public_cases=cases,
+                        hidden_cases=lambda rng: cases)
+    (only,) = run_part("unit", exercise, "visible", fn, cases, [{} for _ in cases]).results
+    return only
+
+
+def good_batch(key, x, y, b):
+    idx = jax.random.choice(key, x.shape[0], (b,), replace=False)
+    return x[idx], y[idx]
+
+
+def misaligned(key, x, y, b):
+    kx, ky = jax.random.split(key)
+    return jax.random.choice(kx, x, (b,)), jax.random.choice(ky, y, (b,))
+
+
+def misses_last(key, x, y, b):
+    idx = jax.random.randint(key, (b,), 0, x.shape[0] - 1)
+    return x[idx], y[idx]
+
+
+@pytest.mark.parametrize("check,wrong,hint", [
+    (sampling.batch_shape(), lambda k, x, y, b: (x[: b - 1], y[: b - 1]), "wrong_shape"),
+    (sampling.batch_shape(), lambda k, x, y, b: x[:b], "wrong_structure"),
+    (sampling.aligned_pairs(), misaligned, "misaligned_batch"),
+    (sampling.every_sample_drawn(), misses_last, "batch_misses_samples"),
+])
+def test_batch_checks(check, wrong, hint):
+    assert result(check, good_batch, BATCH_CASES).passed
+    failed = result(check, wrong, BATCH_CASES)
+    assert not failed.passed and failed.hint == hint, failed
+
+
+def test_shared_draws_are_found():
+    def independent(key, n):
+        k1, k2 = jax.random.split(key)
+        return [(jax.random.normal(k1, (n, n)), jax.random.normal(k2, (n,)))]
+
+    def shared(key, n):
+        return [(jax.random.normal(key, (n, n)), jax.random.normal(key, (n,)))]
+    cases = [Case((Key(3), 8))]
+    assert result(sampling.no_shared_draws(), independent, cases).passed
+    assert result(sampling.no_shared_draws(), shared, cases).hint == "shared_draws"
+
+
+def test_oracle_tolerance_and_hint():
+    A = np.stack([np.ones(20), np.linspace(0, 5, 20)], axis=1).astype(np.float32)
+    y = (3 * A[:, 1] - 1).astype(np.float32)
+    cases = [Case((A, y))]
+    check = matches_oracle(lambda A, y: np.linalg.lstsq(A, y, rcond=None)[0], rtol=1e-3)
+    assert result(check, lambda A, y: jnp.linalg.inv(A.T @ A) @ A.T @ y, cases).passed
+    assert result(check, lambda A, y: jnp.linalg.solve(A.T @ A, A.T @ y) * 1.01, cases).hint == "wrong_value"
+    assert result(check, lambda A, y: jnp.linalg.solve(A.T @ A, A.T @ y)[None], cases).hint == "wrong_shape"
+
+
+def test_pytree_check_names_single_array_code():
+    cases = [Case(((1.0, 2.0), (0.5, 0.5), 0.1))]
+    good = lambda p, g, lr: jax.tree_util.tree_map(lambda a, b: a - lr * b, p, g)  # noqa: E731
+    assert result(works_on_pytrees(), good, cases).passed
+    assert result(works_on_pytrees(), lambda p, g, lr: p - lr * g, cases).hint == "not_pytree"
+
+
+def test_training_checks():
+    x = np.linspace(0, 1, 50, dtype=np.float32)
+    cases = [Case((Key(0), x, 2 * x, x, 2 * x))]
+
+    def loss(params, x_val, y_val):
+        return float(np.mean((params * x_val - y_val) ** 2)), float(np.var(y_val))
+
+    def fit(key, x, y):
+        return jnp.sum(x * y) / jnp.sum(x * x) + 0.0 * jax.random.normal(key)
+
+    reach = training.reaches_loss(loss, 1e-3, n_call_args=3)
+    assert result(reach, fit, cases).passed
+    assert result(reach, lambda k, x, y: jnp.float32(-5.0), cases).hint == "training_diverged"
+    assert result(reach, lambda k, x, y: jnp.float32(1.9), cases).hint == "training_not_converged"
+    det = training.deterministic_in_key(n_call_args=3)
+    noisy = lambda k, x, y: jax.random.normal(k)  # noqa: E731
+    assert result(det, noisy, cases).passed
+    assert result(det, lambda k, x, y: jnp.float32(np.random.normal()), cases).hint == "global_random_state"
+    assert result(det, lambda k, x, y: jnp.float32(1.0), cases).hint == "hardcoded_key"
+    reuse = training.no_key_reuse(n_call_args=3)
+    assert result(reuse, lambda k, x, y: jax.random.normal(k) + jax.random.normal(k), cases).hint == "reused_key"
