@@ -5,7 +5,8 @@ import numpy as np
 
 from grader.checks.context import Context
 from grader.checks.fitting import recovers_parameters, within
-from grader.checks.implementations import accepts_pytrees, matches_implementation
+from grader.checks.implementations import matches_implementation
+from grader.checks.pytrees import works_on_pytrees
 from grader.exercises.spec import Case, Exercise, Part, Snippet
 
 
@@ -53,8 +54,8 @@ def test_matches_implementation_compares_with_the_trusted_function():
     assert not out.passed and out.hint == "wrong_sign"
 
 
-def test_accepts_pytrees_explains_tuple_arithmetic_and_skips_plain_arrays():
-    check = accepts_pytrees()
+def test_works_on_pytrees_explains_tuple_arithmetic_and_skips_plain_arrays():
+    check = works_on_pytrees(None)
     tuple_case = Case(((np.ones(2, np.float32), np.float32(1.0)), 0.5))
     array_case = Case((np.ones(2, np.float32), 0.5))
     array_only = lambda p, lr: p - lr * p  # noqa: E731 (fails on tuples: lr * tuple)

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from grader.checks import sampling, training
+from grader.checks import keys, sampling, training
 from grader.checks.oracle import matches_oracle
 from grader.checks.pytrees import works_on_pytrees
 from grader.checks.runner import run_part
@@ -80,12 +80,12 @@ def test_pytree_check_names_single_array_code():
     cases = [Case(((1.0, 2.0), (0.5, 0.5), 0.1))]
     good = lambda p, g, lr: jax.tree_util.tree_map(lambda a, b: a - lr * b, p, g)  # noqa: E731
     assert result(works_on_pytrees(), good, cases).passed
-    assert result(works_on_pytrees(), lambda p, g, lr: p - lr * g, cases).hint == "not_pytree"
+    assert result(works_on_pytrees(), lambda p, g, lr: p - lr * g, cases).hint == "tree_arithmetic"
 
 
 def test_training_checks():
     x = np.linspace(0, 1, 50, dtype=np.float32)
-    cases = [Case((Key(0), x, 2 * x, x, 2 * x))]
+    cases = [Case((Key(0), x, 2 * x), extra=(x, 2 * x))]  # extra: validation data the function never sees
 
     def loss(params, x_val, y_val):
         return float(np.mean((params * x_val - y_val) ** 2)), float(np.var(y_val))
@@ -93,14 +93,14 @@ def test_training_checks():
     def fit(key, x, y):
         return jnp.sum(x * y) / jnp.sum(x * x) + 0.0 * jax.random.normal(key)
 
-    reach = training.reaches_loss(loss, 1e-3, n_call_args=3)
+    reach = training.reaches_loss(loss, 1e-3)
     assert result(reach, fit, cases).passed
     assert result(reach, lambda k, x, y: jnp.float32(-5.0), cases).hint == "training_diverged"
     assert result(reach, lambda k, x, y: jnp.float32(1.9), cases).hint == "training_not_converged"
-    det = training.deterministic_in_key(n_call_args=3)
+    det = keys.deterministic_in_key()
     noisy = lambda k, x, y: jax.random.normal(k)  # noqa: E731
     assert result(det, noisy, cases).passed
     assert result(det, lambda k, x, y: jnp.float32(np.random.normal()), cases).hint == "global_random_state"
     assert result(det, lambda k, x, y: jnp.float32(1.0), cases).hint == "hardcoded_key"
-    reuse = training.no_key_reuse(n_call_args=3)
+    reuse = keys.no_key_reuse()
     assert result(reuse, lambda k, x, y: jax.random.normal(k) + jax.random.normal(k), cases).hint == "reused_key"

@@ -91,6 +91,10 @@ class Context:
     def args(self, case: Case, readonly_numpy: bool = False) -> tuple:
         return materialize(case.args, self.exercise.functions, readonly_numpy)
 
+    def extra(self, case: Case) -> tuple:
+        """The case's data for the checks only (not passed to the function)."""
+        return materialize(case.extra, self.exercise.functions)
+
     def label(self, case: Case) -> str:
         return label(case, self.hidden)
 

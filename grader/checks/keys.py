@@ -88,6 +88,30 @@ def key_changes_result(key_argnum: int = 0, *, weight: float = 1.0, requires: tu
     return Check("key_changes_result", "a different key gives a different result", run, weight, requires)
 
 
+def deterministic_in_key(key_argnum: int = 0, *, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """Both key properties in three calls, for expensive functions (training):
+    two calls with one key agree (numpy's and Python's random state reseeded in between), a third key differs."""
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            outs = []
+            for n, seed in enumerate((21, 21, 22)):
+                np.random.seed(n)
+                random.seed(n)
+                try:
+                    outs.append(ctx.call(ctx.fn, *ctx.args(_with_key(case, key_argnum, seed))))
+                except StudentCodeError as err:
+                    return _fail(ctx, case, err)
+            if not _outputs_equal(outs[0], outs[1]):
+                return Outcome(False, f"On {ctx.label(case)}: two calls with the same key gave different results.",
+                               "global_random_state")
+            if _outputs_equal(outs[0], outs[2]):
+                return Outcome(False, f"On {ctx.label(case)}: different keys gave the same result.",
+                               "hardcoded_key")
+        return Outcome(True)
+    return Check("deterministic_in_key", "the same key gives the same result, another key another",
+                 run, weight, requires)
+
+
 def standard_normal(samples, *, name: str = "standard_normal", describe: str = "draws are standard normal",
                     hint: str = "wrong_distribution", weight: float = 1.0,
                     requires: tuple[str, ...] = ()) -> Check:

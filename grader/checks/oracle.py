@@ -38,7 +38,7 @@ def matches_oracle(oracle: Callable, *, rtol: float, name: str = "values",
                 return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
             expected = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float32),
                                               oracle(*_float64(case.args)))
-            problem = _difference(got, expected, rtol, ctx.exercise.leaf_names)
+            problem = _difference(got, expected, rtol, ctx.exercise.names_for("output"))
             if problem is None:
                 continue
             hint, message = problem

@@ -1,34 +1,46 @@
 """Functions meant for any pytree of parameters (an array, a tuple, a list of layers, a dict).
 
-`works_on_pytrees` calls the function on each case and checks that the result
-has the structure of argument `argnum` (lists and tuples alike); a TypeError on
-a tuple, list or dict argument means the code only handles single arrays.
+`works_on_pytrees` calls the function on each case. When an argument is a
+tuple, list or dict of arrays and the call fails, the classic cause is Python
+arithmetic on the container (`lr * (a, b)`), hint `tree_arithmetic`. With
+`argnum`, the result must also have the structure of that argument (lists
+and tuples alike).
 """
 from __future__ import annotations
-
 
 from ..exercises.spec import Check, Outcome
 from . import trees
 from .errors import StudentCodeError
 
 
-def works_on_pytrees(argnum: int = 0, *, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
-    """fn(*args) runs and returns a pytree with the same leaves layout as args[argnum]."""
+def _is_tree(value) -> bool:
+    """A non-empty tuple, list or dict (of numbers or arrays): parameters as a pytree."""
+    return isinstance(value, (tuple, list, dict)) and len(value) > 0
+
+
+def _paths(tree) -> list[str]:
+    return [path for path, _ in trees._leaves(tree)]
+
+
+def works_on_pytrees(argnum: int | None = 0, *, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """fn(*args) runs on pytree arguments; with `argnum`, it returns the structure of args[argnum].
+
+    With argnum=None only the cases that hold a container argument are run.
+    """
     def run(ctx) -> Outcome:
         for case in ctx.cases:
             args = ctx.args(case)
-            container = isinstance(args[argnum], (tuple, list, dict))
+            has_tree = any(_is_tree(a) for a in args)
+            if argnum is None and not has_tree:
+                continue
             try:
                 out = ctx.call(ctx.fn, *args)
             except StudentCodeError as err:
-                hint = "not_pytree" if container and err.hint == "student_exception" else err.hint
+                hint = "tree_arithmetic" if has_tree and err.hint == "student_exception" else err.hint
                 return Outcome(False, f"On {ctx.label(case)}: {err.message}", hint)
-            if trees._leaves(out) and [p for p, _ in trees._leaves(out)] != [p for p, _ in trees._leaves(args[argnum])]:
+            if argnum is not None and _paths(out) != _paths(args[argnum]):
                 return Outcome(False, f"On {ctx.label(case)}: expected the structure of the parameters, "
                                       f"{trees.describe(args[argnum])}, got {trees.describe(out)}.",
-                               "not_pytree" if container else "wrong_structure")
+                               "tree_arithmetic" if _is_tree(args[argnum]) else "wrong_structure")
         return Outcome(True)
     return Check("pytrees", "works for any pytree of parameters", run, weight, requires)
-
-
-__all__ = ["works_on_pytrees"]

@@ -14,7 +14,8 @@ import numpy as np
 from ..checks import purity
 from ..checks.fitting import recovers_parameters
 from ..checks.gradients import grad_of_sum, gradient_matches_reference
-from ..checks.implementations import accepts_pytrees, matches_implementation
+from ..checks.implementations import matches_implementation
+from ..checks.pytrees import works_on_pytrees
 from ..checks.values import matches_reference
 from ..data.light_curves import supernova_light_curve
 from .spec import Assignment, Case, Exercise, Fn, Part, Snippet
@@ -363,7 +364,7 @@ MOMENTUM_STEP = Exercise(
     leaf_names={"[0]": "params", "[1]": "velocity"},
     visible=Part(2, (
         matches_reference(weight=2),
-        accepts_pytrees(),
+        works_on_pytrees(None),
         purity.jit_matches_eager(requires=("values",)),
     )),
     hidden=Part(2, (
@@ -489,7 +490,7 @@ ADAM_STEP = Exercise(
     visible=Part(3, (
         matches_reference(weight=2),
         matches_reference("five_steps", name="five_steps", describe="five steps in a row are right"),
-        accepts_pytrees(),
+        works_on_pytrees(None),
         purity.jit_matches_eager(requires=("values",)),
     )),
     hidden=Part(3, (

@@ -519,7 +519,7 @@ def gd_step(params, grads, lr):
         Snippet("""
 def gd_step(params, grads, lr):
     return params - lr * grads
-""", "not_pytree", "works for a single array only"),
+""", "tree_arithmetic", "works for a single array only"),
         Snippet("""
 def gd_step(params, grads, lr):
     return jax.tree_util.tree_map(lambda p, g: -lr * g, params, grads)
@@ -1274,14 +1274,12 @@ def _spectrum_case(seed: int, n: int, noise: float, key_seed: int, label: str = 
     wavelength, flux = (np.asarray(a, np.float64) for a in white_dwarf_spectrum(jax.random.key(seed), n=n, noise=noise))
     x = ((wavelength - wavelength.min()) / np.ptp(wavelength)).astype(F32)
     y = ((flux - flux.min()) / np.ptp(flux)).astype(F32)
-    return Case((Key(key_seed), x[::2], y[::2], *TRAIN_SETTINGS, x[1::2], y[1::2]), label)
+    return Case((Key(key_seed), x[::2], y[::2], *TRAIN_SETTINGS), label, extra=(x[1::2], y[1::2]))
 
 
 def _train_hidden(rng):
     return [_spectrum_case(_seed(rng), 360, 0.015, _seed(rng))]
 
-
-_N_CALL = 8  # train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps); validation data follows
 
 TRAIN_MLP = Exercise(
     name="train_mlp",
@@ -1292,16 +1290,16 @@ TRAIN_MLP = Exercise(
                                  "n_steps=500; validated on the odd pixels")],
     hidden_cases=_train_hidden,
     visible=Part(2, (
-        training.reaches_loss(_validation_loss, TARGET_VALIDATION_MSE, n_call_args=_N_CALL,
+        training.reaches_loss(_validation_loss, TARGET_VALIDATION_MSE,
                               structure=_params_structure, weight=3,
                               describe=f"validation MSE below {TARGET_VALIDATION_MSE}"),
-        training.deterministic_in_key(n_call_args=_N_CALL),
+        keys.deterministic_in_key(),
     )),
     hidden=Part(2, (
-        training.reaches_loss(_validation_loss, TARGET_VALIDATION_MSE, n_call_args=_N_CALL,
+        training.reaches_loss(_validation_loss, TARGET_VALIDATION_MSE,
                               structure=_params_structure, weight=2,
                               describe=f"validation MSE below {TARGET_VALIDATION_MSE} on another spectrum"),
-        training.no_key_reuse(n_call_args=_N_CALL),
+        keys.no_key_reuse(),
     )),
     mistakes=[
         Snippet("""

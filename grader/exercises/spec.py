@@ -25,9 +25,14 @@ class Fn:
 
 @dataclass(frozen=True)
 class Case:
-    """One input to the graded function: positional `args`, and a short label for messages."""
+    """One input to the graded function: positional `args`, and a short label for messages.
+
+    `extra` holds data the checks use but the function does not receive (for
+    example validation data to judge a trained model on).
+    """
     args: tuple
     label: str = ""
+    extra: tuple = ()
 
 
 @dataclass(frozen=True)

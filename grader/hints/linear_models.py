@@ -60,10 +60,6 @@ HINTS = [
          "The step is lr * lr * grad: the learning rate was multiplied in twice (for example once in "
          "the gradient and again in the update), so the steps are far too small or too large.",
          "Multiply by `lr` exactly once: `p - lr * g`."),
-    Hint("not_pytree", "Works for one array only",
-         "Parameters can be any pytree: an array, a tuple (m, c), a list of (W, b) layers. "
-         "`params - lr * grads` fails for tuples and lists.",
-         "`jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)`."),
     Hint("returns_update", "Returned the step, not the new parameters",
          "The function returned -lr * grad (the change) instead of the updated parameters.",
          "Return `params - lr * grads`, leaf by leaf."),

@@ -14,7 +14,10 @@ from ..exercises.spec import Case, Fn, Key
 def encode(obj, arrays: dict[str, np.ndarray]):
     """JSON-ready form of `obj`; arrays are added to `arrays` under fresh names."""
     if isinstance(obj, Case):
-        return {"__case__": encode(obj.args, arrays), "label": obj.label}
+        encoded = {"__case__": encode(obj.args, arrays), "label": obj.label}
+        if obj.extra:
+            encoded["extra"] = encode(obj.extra, arrays)
+        return encoded
     if isinstance(obj, Key):
         return {"__key__": obj.seed}
     if isinstance(obj, Fn):
@@ -51,6 +54,7 @@ def decode(obj, arrays):
         if "__tuple__" in obj:
             return tuple(decode(o, arrays) for o in obj["__tuple__"])
         if "__case__" in obj:
-            return Case(decode(obj["__case__"], arrays), obj.get("label", ""))
+            return Case(decode(obj["__case__"], arrays), obj.get("label", ""),
+                        decode(obj.get("extra", {"__tuple__": []}), arrays))
         return {k: decode(v, arrays) for k, v in obj.items()}
     return obj
