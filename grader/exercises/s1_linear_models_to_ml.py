@@ -1281,6 +1281,41 @@ def _train_hidden(rng):
     return [_spectrum_case(_seed(rng), 360, 0.015, _seed(rng))]
 
 
+# A correct training function written as a student would; the mistakes below change a line or two of it.
+_TRAIN_SGD = """def _forward(params, x):
+    for W, b in params[:-1]:
+        x = jax.nn.relu(x @ W + b)
+    return jax.nn.sigmoid(x @ params[-1][0] + params[-1][1])
+
+def train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps):
+    params = []
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        key, k_w, k_b = jax.random.split(key, 3)
+        params.append((scale * jax.random.normal(k_w, (n_in, n_out)), scale * jax.random.normal(k_b, (n_out,))))
+    loss = lambda p, xb, yb: jnp.mean((_forward(p, xb[:, None])[:, 0] - yb) ** 2)
+
+    @jax.jit
+    def step(params, k):
+        idx = jax.random.choice(k, x.shape[0], (batch_size,), replace=False)
+        grads = jax.grad(loss)(params, x[idx], y[idx])
+        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)
+
+    for k in jax.random.split(key, n_steps):
+        params = step(params, k)
+    return params
+"""
+
+
+def _train_variant(*changes: tuple[str, str]) -> str:
+    """_TRAIN_SGD with each (old, new) text replaced; every old text must occur exactly once."""
+    code = _TRAIN_SGD
+    for old, new in changes:
+        if code.count(old) != 1:
+            raise ValueError(f"{old!r} occurs {code.count(old)} times in the training template")
+        code = code.replace(old, new)
+    return code
+
+
 TRAIN_MLP = Exercise(
     name="train_mlp",
     signature="train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps)",
@@ -1302,142 +1337,25 @@ TRAIN_MLP = Exercise(
         keys.no_key_reuse(),
     )),
     mistakes=[
-        Snippet("""
-def _forward(params, x):
-    for W, b in params[:-1]:
-        x = jax.nn.relu(x @ W + b)
-    return jax.nn.sigmoid(x @ params[-1][0] + params[-1][1])
-
-def train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps):
-    params = []
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        key, k_w, k_b = jax.random.split(key, 3)
-        params.append((scale * jax.random.normal(k_w, (n_in, n_out)), scale * jax.random.normal(k_b, (n_out,))))
-    loss = lambda p, xb, yb: jnp.mean((_forward(p, xb[:, None])[:, 0] - yb) ** 2)
-
-    @jax.jit
-    def step(params, k):
-        idx = jax.random.choice(k, x.shape[0], (batch_size,), replace=False)
-        grads = jax.grad(loss)(params, x[idx], y[idx])
-        return jax.tree_util.tree_map(lambda p, g: p + lr * g, params, grads)
-
-    for k in jax.random.split(key, n_steps):
-        params = step(params, k)
-    return params
-""", "training_diverged", "+ instead of - in the update"),
-        Snippet("""
-def _forward(params, x):
-    for W, b in params[:-1]:
-        x = jax.nn.relu(x @ W + b)
-    return jax.nn.sigmoid(x @ params[-1][0] + params[-1][1])
-
-def train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps):
-    params = []
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        key, k_w, k_b = jax.random.split(key, 3)
-        params.append((scale * jax.random.normal(k_w, (n_in, n_out)), scale * jax.random.normal(k_b, (n_out,))))
-    loss = lambda p, xb, yb: jnp.mean((_forward(p, xb[:, None])[:, 0] - yb) ** 2)
-
-    @jax.jit
-    def step(params, k):
-        idx = jax.random.choice(k, x.shape[0], (batch_size,), replace=False)
-        grads = jax.grad(loss)(params, x[idx], y[idx])
-        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)
-
-    for _ in range(n_steps):
-        params = step(params, key)
-    return params
-""", "reused_key", "the same key for every batch"),
-        Snippet("""
-def _forward(params, x):
-    for W, b in params[:-1]:
-        x = jax.nn.relu(x @ W + b)
-    return jax.nn.sigmoid(x @ params[-1][0] + params[-1][1])
-
-def train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps):
-    params = []
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        key, k_w, k_b = jax.random.split(key, 3)
-        params.append((scale * jax.random.normal(k_w, (n_in, n_out)), scale * jax.random.normal(k_b, (n_out,))))
-    loss = lambda p, xb, yb: jnp.mean((_forward(p, xb[:, None])[:, 0] - yb) ** 2)
-
-    @jax.jit
-    def step(params, idx):
-        grads = jax.grad(loss)(params, x[idx], y[idx])
-        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)
-
-    for _ in range(n_steps):
-        params = step(params, np.random.choice(x.shape[0], batch_size, replace=False))
-    return params
-""", "global_random_state", "batches from numpy's global random state"),
-        Snippet("""
-def _forward(params, x):
-    for W, b in params[:-1]:
-        x = jax.nn.relu(x @ W + b)
-    return jax.nn.sigmoid(x @ params[-1][0] + params[-1][1])
-
-def train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps):
-    params = []
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        key, k_w, k_b = jax.random.split(key, 3)
-        params.append((scale * jax.random.normal(k_w, (n_in, n_out)), scale * jax.random.normal(k_b, (n_out,))))
-    loss = lambda p, xb, yb: jnp.sum((_forward(p, xb[:, None])[:, 0] - yb) ** 2)
-
-    @jax.jit
-    def step(params, k):
-        idx = jax.random.choice(k, x.shape[0], (batch_size,), replace=False)
-        grads = jax.grad(loss)(params, x[idx], y[idx])
-        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)
-
-    for k in jax.random.split(key, n_steps):
-        params = step(params, k)
-    return params
-""", "training_diverged", "sum instead of mean over the batch: steps 32 times too large"),
-        Snippet("""
-def _forward(params, x):
-    for W, b in params[:-1]:
-        x = jax.nn.relu(x @ W + b)
-    return jax.nn.sigmoid(x @ params[-1][0] + params[-1][1])
-
-def train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps):
-    params = []
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        key, k_w, k_b = jax.random.split(key, 3)
-        params.append((scale * jax.random.normal(k_w, (n_in, n_out)), scale * jax.random.normal(k_b, (n_out,))))
-    loss = lambda p, xb, yb: jnp.mean((_forward(p, xb[:, None])[:, 0] - yb) ** 2)
-
-    @jax.jit
-    def step(params, k):
-        idx = jax.random.choice(k, x.shape[0], (batch_size,), replace=False)
-        grads = jax.grad(loss)(params, x[idx], y[idx])
-        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)
-
-    for k in jax.random.split(key, n_steps):
-        step(params, k)
-    return params
-""", "training_diverged", "the result of each step is thrown away"),
-        Snippet("""
-def _forward(params, x):
-    for W, b in params[:-1]:
-        x = jax.nn.relu(x @ W + b)
-    return jax.nn.sigmoid(x @ params[-1][0] + params[-1][1])
-
-def train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps):
-    params = []
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
-        params.append((scale * jax.random.normal(jax.random.PRNGKey(0), (n_in, n_out)), jnp.zeros(n_out)))
-    loss = lambda p, xb, yb: jnp.mean((_forward(p, xb[:, None])[:, 0] - yb) ** 2)
-
-    @jax.jit
-    def step(params, k):
-        idx = jax.random.choice(k, x.shape[0], (batch_size,), replace=False)
-        grads = jax.grad(loss)(params, x[idx], y[idx])
-        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)
-
-    for k in jax.random.split(jax.random.PRNGKey(0), n_steps):
-        params = step(params, k)
-    return params
-""", "hardcoded_key", "jax.random.PRNGKey(0) for everything"),
+        Snippet(_train_variant(("p - lr * g", "p + lr * g")), "training_diverged", "+ instead of - in the update"),
+        Snippet(_train_variant(("    for k in jax.random.split(key, n_steps):\n        params = step(params, k)",
+                                "    for _ in range(n_steps):\n        params = step(params, key)")),
+                "reused_key", "the same key for every batch"),
+        Snippet(_train_variant(
+            ("    def step(params, k):\n        idx = jax.random.choice(k, x.shape[0], (batch_size,), replace=False)",
+             "    def step(params, idx):"),
+            ("    for k in jax.random.split(key, n_steps):\n        params = step(params, k)",
+             "    for _ in range(n_steps):\n        params = step(params, np.random.choice(x.shape[0], batch_size, replace=False))")),
+            "global_random_state", "batches from numpy's global random state"),
+        Snippet(_train_variant(("jnp.mean((_forward", "jnp.sum((_forward")),
+                "training_diverged", "sum instead of mean over the batch: steps 32 times too large"),
+        Snippet(_train_variant(("        params = step(params, k)", "        step(params, k)")),
+                "training_diverged", "the result of each step is thrown away"),
+        Snippet(_train_variant(
+            ("        key, k_w, k_b = jax.random.split(key, 3)\n        params.append((scale * jax.random.normal(k_w, (n_in, n_out)), scale * jax.random.normal(k_b, (n_out,))))",
+             "        params.append((scale * jax.random.normal(jax.random.PRNGKey(0), (n_in, n_out)), jnp.zeros(n_out)))"),
+            ("jax.random.split(key, n_steps)", "jax.random.split(jax.random.PRNGKey(0), n_steps)")),
+            "hardcoded_key", "jax.random.PRNGKey(0) for everything"),
     ],
     alternatives=[
         Snippet("""
