@@ -49,23 +49,26 @@ def cmd_release(args) -> int:
 
 
 def cmd_autograde(args) -> int:
+    from . import autograde
+    from .autograde.display import Progress, table
     course = _course(args)
     [name] = _assignments([args.assignment])
     students = course.submitted_students(name, args.student)
     if not students:
         raise UserError(f"{course.root / 'submitted'}: no submission of {name} matches {args.student!r}")
-    with console.status(f"autograding {len(students)} submission(s)"):
-        results = course.autograde(name, students, done=_report_graded)
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers must be at least 1, not {args.workers}")
+    with Progress(console, f"autograding {name}") as progress:
+        results = autograde.autograde(course, name, students, workers=args.workers, scheduler=args.scheduler,
+                                      force=args.force, todo=progress.todo, done=progress.done)
+    scores = {r["student"]: (r["score"], r["max_score"]) for r in course.grades() if r["assignment"] == name}
+    if results:
+        console.print(table(name, results, scores))
     failed = sum(not r.ok for r in results)
-    console.print(f"{len(results) - failed} of {len(results)} submissions graded")
+    skipped = len(students) - len(results)
+    console.print(f"{len(results) - failed} of {len(results)} submissions graded"
+                  + (f", {skipped} already graded and unchanged (--force grades them again)" if skipped else ""))
     return EXIT_FAILED if failed else EXIT_OK
-
-
-def _report_graded(graded) -> None:
-    if graded.ok:
-        console.print(f"[green]graded[/] {escape(graded.student)}")
-    else:
-        console.print(f"[red]failed[/] {escape(graded.student)}: {escape(graded.message)}")
 
 
 def cmd_feedback(args) -> int:
@@ -87,12 +90,12 @@ def cmd_demo(args) -> int:
     course = _course(args)
     with console.status("demo") as status:
         results = demo.run(course, progress=lambda message: status.update(message))
-    table = Table(title=f"demo cohort, {demo.ASSIGNMENT}")
-    for column in ("student", "score", "max", "expected", "ok"):
-        table.add_column(column, justify="left" if column == "student" else "right")
+    table = Table(title="demo cohort")
+    for column in ("assignment", "student", "score", "max", "expected", "ok"):
+        table.add_column(column, justify="left" if column in ("assignment", "student") else "right")
     for r in results:
         mark = "[green]✓[/]" if r.ok else "[red]✗[/]"
-        table.add_row(escape(r.student), f"{r.score:g}", f"{r.max_score:g}", f"{r.expected:g}", mark)
+        table.add_row(r.assignment, escape(r.student), f"{r.score:g}", f"{r.max_score:g}", f"{r.expected:g}", mark)
     console.print(table)
     for r in results:
         if r.problem:
@@ -122,6 +125,28 @@ def cmd_refs(args) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
+def cmd_audit(args) -> int:
+    from . import audit
+    course = _course(args)
+    summary = audit.Summary()
+    for name in _assignments(args.assignments):
+        if args.fast:
+            with console.status(f"auditing {name} (checks called directly)"):
+                summary.entries += audit.audit_checks(name).entries
+        else:
+            with console.status(f"auditing {name} (autograding one submission per corpus entry)"), \
+                    audit.scratch_course(course.root) as scratch:
+                scratch.release(name)
+                summary.entries += audit.audit_autograde(scratch, name, workers=args.workers).entries
+    console.print(audit.table(summary))
+    for entry in summary.failures:
+        console.print(f"[red]slipped through:[/] {escape(audit.describe_failure(entry))}")
+    for entry in (e for e in summary.entries if e.gap):
+        console.print(f"known gap: {entry.assignment}/{entry.exercise} ({entry.note}): {escape(entry.gap)}")
+    console.print(summary.line())
+    return EXIT_FAILED if summary.failures else EXIT_OK
+
+
 def cmd_check(args) -> int:
     from .selfcheck import check
     return check(args.workbook, as_json=args.json, timeout=args.cell_timeout)
@@ -138,9 +163,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment")
     s.set_defaults(run=cmd_release)
 
-    s = sub.add_parser("autograde", help="autograde submitted/ (nbgrader autograde), one student at a time")
+    s = sub.add_parser("autograde", help="autograde submitted/ (nbgrader autograde), in parallel, resumable")
     s.add_argument("assignment", metavar="ASSIGNMENT")
     s.add_argument("--student", default="*", metavar="PATTERN", help="glob on student ids (default: all)")
+    s.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes grading at once on this machine (default: one per core)")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on the workers of this dask scheduler (e.g. tcp://127.0.0.1:8786) instead")
+    s.add_argument("--force", action="store_true",
+                   help="grade again submissions already graded and unchanged since")
     s.set_defaults(run=cmd_autograde)
 
     s = sub.add_parser("feedback", help="write feedback/ for the autograded submissions (nbgrader generate_feedback)")
@@ -153,6 +184,13 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("demo", help="release, grade a synthetic cohort and compare with the expected scores")
     s.set_defaults(run=cmd_demo)
+
+    s = sub.add_parser("audit", help="grade every exercise's corpus of typical mistakes and correct alternatives")
+    s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment")
+    s.add_argument("--fast", action="store_true",
+                   help="call the checks directly instead of autograding one submission per corpus entry")
+    s.add_argument("--workers", type=int, default=None, metavar="N", help="autograding processes (default: cores)")
+    s.set_defaults(run=cmd_audit)
 
     s = sub.add_parser("check", help="run a workbook's visible tests and print the verdicts (students' self-check)")
     s.add_argument("workbook", metavar="WORKBOOK", help="path to the .ipynb workbook")

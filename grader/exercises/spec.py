@@ -78,11 +78,13 @@ class Snippet:
     """Source code of one implementation of the exercise's function.
 
     Used for mistakes (a wrong implementation and the hint it should get) and for
-    alternatives (a different but correct implementation).
+    alternatives (a different but correct implementation). `gap` says why a
+    mistake is known to slip through the checks (counted apart by the audit).
     """
     code: str
     hint: str | None = None
     note: str = ""
+    gap: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,197 @@
+"""Benchmark: nbgrader autograde (serial) against grader autograde (parallel) on one synthetic cohort.
+
+Run by hand, not a test:
+
+    JAX_PLATFORMS=cpu .venv/bin/python benchmarks/autograde.py --n 12
+
+Makes a temporary course with N submissions of s1_linear_models_to_ml (correct,
+one typical mistake from the exercise spec, blank, crashing), grades one copy with
+nbgrader's autograde one submission after another and another copy with the
+parallel runner, checks every student's scores are identical, and prints a table:
+total time, median interval between two results, throughput ratio, peak memory
+of the process tree, and the floor (the solution notebook executed once in a
+warm kernel, times N, divided by the workers).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from grader import exercises
+from grader.autograde import autograde, executors, kernels
+from grader.course import Course
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "s1_linear_models_to_ml"
+
+
+def cohort(n: int) -> dict[str, dict[str, str | None]]:
+    """student id -> {exercise: answer} for n students cycling through correct, a mistake (each of the
+    spec's in turn), blank, crashing. An answer is the cell's code, None for the release stub; an
+    exercise not named gets the instructor's solution."""
+    spec = exercises.load(ASSIGNMENT)
+    mistakes = [(e.name, m.code.strip() + "\n") for e in spec.exercises for m in e.mistakes]
+    names = [e.name for e in spec.exercises]
+    students = {}
+    for i in range(n):
+        kind = ("correct", "mistake", "mistake", "blank", "crash")[i % 5]
+        if kind == "mistake":
+            name, code = mistakes[i % len(mistakes)]
+            students[f"s{i:03d}_mistake_{name}"] = {name: code}
+        elif kind == "blank":
+            students[f"s{i:03d}_blank"] = {name: None for name in names}
+        elif kind == "crash":
+            name = names[i % len(names)]
+            students[f"s{i:03d}_crash_{name}"] = {name: "undefined_helper()  # NameError\n"}
+        else:
+            students[f"s{i:03d}_correct"] = {}
+    return students
+
+
+def make_course(directory: Path, students: dict[str, dict[str, str | None]]) -> Course:
+    """A course in `directory` with ASSIGNMENT released and the students' workbooks submitted."""
+    shutil.copy(ROOT / "nbgrader_config.py", directory)
+    shutil.copytree(ROOT / "source", directory / "source")
+    course = Course(directory)
+    course.release(ASSIGNMENT)
+    release_nb = nbformat.read(str(course.release_notebook(ASSIGNMENT)), as_version=4)
+    source_nb = nbformat.read(str(course.source_notebook(ASSIGNMENT)), as_version=4)
+    solution = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source_nb.cells
+                if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    for student, answers in students.items():
+        nb = copy.deepcopy(release_nb)
+        for cell in nb.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if cell.get("metadata", {}).get("nbgrader", {}).get("solution") and grade_id in solution:
+                code = answers.get(grade_id, solution[grade_id])
+                if code is not None:
+                    cell.source = "\n".join(line for line in code.splitlines()
+                                            if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+        path = course.submission(student, ASSIGNMENT)
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, str(path))
+    course.add_students(list(students))
+    return course
+
+
+class PeakMemory:
+    """Peak resident memory of this process and all its descendants (sampled every 0.1 s)."""
+
+    def __enter__(self):
+        self.peak, self._stop = 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        me = psutil.Process()
+        while not self._stop.wait(0.1):
+            total = 0
+            for p in [me] + me.children(recursive=True):
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def timed(run) -> tuple[float, list[float], int, list]:
+    """(total seconds, intervals between results, peak bytes, results) of run(done)."""
+    stamps = []
+    with PeakMemory() as memory:
+        start = time.monotonic()
+        results = run(lambda graded: stamps.append(time.monotonic()))
+        total = time.monotonic() - start
+    intervals = [b - a for a, b in zip([start] + stamps, stamps)]
+    return total, intervals, memory.peak, results
+
+
+def floor_seconds(course: Course) -> float:
+    """Seconds to execute the solution notebook in a warm kernel (the second of two runs: caches warm)."""
+    from nbgrader.preprocessors import Execute
+    seconds = []
+    for _ in range(2):
+        kernel = kernels.Kernel(kernels.Recipe("python3", ("--HistoryManager.hist_file=:memory:",)))
+        try:
+            kernel.ready()
+            nb = nbformat.read(str(course.source_notebook(ASSIGNMENT)), as_version=4)
+            start = time.monotonic()
+            Execute(timeout=120).preprocess(nb, {"metadata": {"path": kernel.workdir}}, km=kernel.km)
+            seconds.append(time.monotonic() - start)
+        finally:
+            kernel.shutdown()
+    return seconds[-1]
+
+
+def scores(course: Course) -> dict[str, dict]:
+    """student -> every test cell's score and the total, from the gradebook."""
+    return {r["student"]: r for r in course.grades() if r["assignment"] == ASSIGNMENT}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=100, help="submissions in the cohort (default 100)")
+    p.add_argument("--workers", type=int, default=None, help="grader's workers (default: one per core)")
+    args = p.parse_args(argv)
+    workers = args.workers or executors.default_workers()
+    console = Console()
+    students = cohort(args.n)
+    ids = list(students)
+    with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
+        base = Path(tmp)
+        console.print(f"making a cohort of {args.n} submissions of {ASSIGNMENT} ...")
+        for name in ("serial", "parallel"):
+            (base / name).mkdir()
+        serial = make_course((base / "serial").resolve(), students)
+        parallel = make_course((base / "parallel").resolve(), students)
+
+        console.print("floor: the solution notebook in a warm kernel ...")
+        floor_one = floor_seconds(serial)
+        console.print("nbgrader autograde, one submission after another ...")
+        n_total, n_steps, n_peak, n_results = timed(lambda done: serial.autograde(ASSIGNMENT, ids, done=done))
+        console.print(f"grader autograde, {workers} workers ...")
+        g_total, g_steps, g_peak, g_results = timed(
+            lambda done: autograde(parallel, ASSIGNMENT, ids, workers=workers, force=True, done=done))
+        a, b = scores(serial), scores(parallel)
+
+    failed = [r.student for r in list(n_results) + list(g_results) if not r.ok]
+    differ = sorted(s for s in ids if a.get(s) != b.get(s))
+    floor = floor_one * args.n / workers
+    table = Table(title=f"autograde {args.n} submissions of {ASSIGNMENT}, {workers} workers")
+    for column in ("", "total s", "median s between results", "throughput vs nbgrader", "peak memory MB",
+                   "vs floor"):
+        table.add_column(column, justify="right")
+    table.add_row("nbgrader autograde (serial)", f"{n_total:.1f}", f"{statistics.median(n_steps):.2f}", "1.00x",
+                  f"{n_peak / 2**20:.0f}", f"{n_total / floor:.2f}x")
+    table.add_row(f"grader autograde ({workers} workers)", f"{g_total:.1f}", f"{statistics.median(g_steps):.2f}",
+                  f"{n_total / g_total:.2f}x", f"{g_peak / 2**20:.0f}", f"{g_total / floor:.2f}x")
+    table.add_row("floor (warm kernel x N / workers)", f"{floor:.1f}", f"{floor_one / workers:.2f}", "", "", "1.00x")
+    console.print(table)
+    console.print(f"solution notebook in a warm kernel: {floor_one:.2f} s")
+    if failed:
+        console.print(f"[red]failed to grade:[/] {', '.join(sorted(set(failed)))}")
+    if differ:
+        console.print(f"[red]scores differ for {len(differ)} student(s):[/] {', '.join(differ)}")
+        return 1
+    console.print(f"scores identical for all {len(ids)} students")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

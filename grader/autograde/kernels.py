@@ -1,0 +1,170 @@
+"""Kernels started ahead of need, in the process that executes submissions.
+
+A notebook kernel costs a process start and `import jax` (about a second) before
+the first cell runs. A `KernelPool` starts the next kernel in the background as
+soon as one is taken, and has it import the course's modules silently (no name is
+bound in the user namespace, the execution count and history stay untouched), so
+the next submission finds it ready. Every submission still gets a fresh kernel of
+its own, which is shut down after it: no state passes between students.
+
+Each kernel runs in a new empty directory of its own (its working directory; the
+submission's files are put there when it is taken) and inherits the kernel
+environment of grader.kernel_env plus NBGRADER_EXECUTION=autograde, as under
+nbgrader autograde.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+
+# Imported by a kernel while it waits: what the course's notebooks import first.
+WARM_MODULES = ("jax", "jax.numpy", "numpy", "matplotlib.pyplot", "grader.checks", "grader.data")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to start a kernel: its kernelspec name, extra arguments, the modules to import ahead."""
+    kernel_name: str
+    extra_arguments: tuple[str, ...]
+    warm_modules: tuple[str, ...] = WARM_MODULES
+
+
+def kernel_process_env() -> dict[str, str]:
+    """The environment of a grading kernel: this process's, grader.kernel_env's variables, NBGRADER_EXECUTION."""
+    from ..kernel_env import kernel_env
+    with kernel_env():
+        env = dict(os.environ)
+    env["NBGRADER_EXECUTION"] = "autograde"
+    return env
+
+
+class Kernel:
+    """A started kernel (an AsyncKernelManager `km`) in its own directory `workdir`."""
+
+    def __init__(self, recipe: Recipe, config=None):
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+        self.recipe = recipe
+        self.workdir = tempfile.mkdtemp(prefix="grader-kernel-")
+        self._stderr = open(os.path.join(tempfile.gettempdir(), f"grader-kernel-{os.getpid()}-{id(self)}.err"), "w+b")
+        self.km = AsyncKernelManager(kernel_name=recipe.kernel_name, config=config)
+        self.started = time.monotonic()
+        run_sync(self.km.start_kernel)(extra_arguments=list(recipe.extra_arguments), cwd=self.workdir,
+                                        env=kernel_process_env(), stderr=self._stderr)
+        self._warm_up_id = None
+        self._client = None
+        if recipe.warm_modules:
+            self._client = self.km.blocking_client()
+            self._client.start_channels()
+            modules = ", ".join(repr(m) for m in recipe.warm_modules)
+            # a comprehension has its own scope: nothing is left in the user namespace
+            self._warm_up_id = self._client.execute(f"[__import__(m) for m in ({modules},)]",
+                                                    silent=True, store_history=False)
+
+    def ready(self, timeout: float = 120) -> None:
+        """Wait until the warm-up imports are done (raise RuntimeError when the kernel never answers)."""
+        if self._client is None:
+            return
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise RuntimeError(f"kernel {self.recipe.kernel_name} did not finish its warm-up "
+                                       f"in {timeout:g} s")
+                try:
+                    reply = self._client.get_shell_msg(timeout=min(left, 1.0))
+                except Exception:  # noqa: BLE001 (queue.Empty: no reply yet)
+                    if not self.alive():
+                        raise RuntimeError(f"kernel {self.recipe.kernel_name} died while starting: "
+                                           f"{self.stderr_tail()}") from None
+                    continue
+                if reply.get("parent_header", {}).get("msg_id") == self._warm_up_id:
+                    break
+        finally:
+            self._client.stop_channels()
+            self._client = None
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+        return bool(run_sync(self.km.is_alive)())
+
+    def put_files(self, files: dict[str, bytes]) -> None:
+        """Write the submission's files (relative path -> bytes) into the kernel's working directory."""
+        root = os.path.realpath(self.workdir)
+        for relative, data in files.items():
+            path = os.path.realpath(os.path.join(root, relative))
+            if not path.startswith(root + os.sep):
+                raise ValueError(f"{relative}: a file outside the submission directory")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data)
+
+    def stderr_tail(self, limit: int = 2000) -> str:
+        """The last `limit` characters the kernel process wrote to its stderr (not the notebook's)."""
+        self._stderr.flush()
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")[-limit:].strip()
+
+    def shutdown(self) -> None:
+        """Stop the kernel (at once) and remove its directory."""
+        from jupyter_core.utils import run_sync
+        if self._client is not None:
+            self._client.stop_channels()
+            self._client = None
+        try:
+            run_sync(self.km.shutdown_kernel)(now=True)
+        except Exception:  # noqa: BLE001 (already dead)
+            pass
+        self._stderr.close()
+        os.unlink(self._stderr.name)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class KernelPool:
+    """Fresh kernels, `ahead` of them started before they are asked for (ahead=0: start on demand)."""
+
+    def __init__(self, ahead: int = 1):
+        self.ahead = ahead
+        self._waiting: list[Kernel] = []
+        self._key = None
+
+    def take(self, recipe: Recipe, config=None) -> Kernel:
+        """A fresh kernel started with `recipe`, warmed up; the pool starts the next one(s) at once."""
+        key = (recipe, repr(config))
+        if key != self._key:
+            self.close()
+            self._key = key
+        kernel = self._waiting.pop(0) if self._waiting else Kernel(recipe, config)
+        try:
+            kernel.ready()
+        except Exception:
+            kernel.shutdown()
+            raise
+        while len(self._waiting) < self.ahead:      # they boot while this one works
+            self._waiting.append(Kernel(recipe, config))
+        return kernel
+
+    def close(self) -> None:
+        """Shut down the kernels still waiting."""
+        while self._waiting:
+            self._waiting.pop().shutdown()
+
+
+_local = threading.local()
+
+
+def pool(ahead: int = 1) -> KernelPool:
+    """This thread's pool (a worker process keeps it between submissions; closed at exit)."""
+    found = getattr(_local, "pool", None)
+    if found is None or found.ahead != ahead:
+        if found is not None:
+            found.close()
+        import atexit
+        found = _local.pool = KernelPool(ahead)
+        atexit.register(found.close)
+    return found

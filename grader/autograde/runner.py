@@ -1,0 +1,133 @@
+"""The cohort runner: prepare in the parent, execute on an Executor, finish in the parent.
+
+The parent process is the only writer of the gradebook and of autograded/: it
+prepares a submission (nbgrader's init and sanitize steps), submits the job to
+the `concurrent.futures.Executor` (a local process pool, or dask's executor), and
+finishes each job as it comes back (SaveAutoGrades and the rest, files written).
+A few jobs are prepared ahead so the workers never wait. A submission that
+cannot be prepared, executed or finished is recorded with its reason (ok=False)
+and the run goes on.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+from dataclasses import dataclass
+from typing import Callable
+
+from ..course import Autograded
+from . import execute
+from .manifest import Manifest
+from .steps import Executed, Submission
+
+
+@dataclass
+class _InFlight:
+    submission: Submission
+    checksum: str
+    notebooks: list[str]
+
+
+def grade(course, assignment: str, students: list[str], executor: cf.Executor, slots: int = 1,
+          force: bool = False, done: Callable[[Autograded], None] = lambda graded: None,
+          todo: Callable[[list[str]], None] = lambda students: None) -> list[Autograded]:
+    """Autograde `students`' submissions of `assignment` (skipping those already graded unless `force`).
+
+    slots: how many jobs the executor runs at once (twice as many are kept prepared).
+    todo is called once with the students that will be graded; done with each result.
+    Returns the results of the students graded in this run, in the order they finished.
+    """
+    manifest = Manifest(course, assignment)
+    queue = [s for s in students if force or manifest.needs_grading(s)]
+    todo(list(queue))
+    results: list[Autograded] = []
+    flying: dict[cf.Future, _InFlight] = {}
+
+    def settle(graded: Autograded, flight: _InFlight | None) -> None:
+        if flight is not None:
+            manifest.record(graded.student, graded.ok, graded.message, flight.checksum, flight.notebooks)
+        results.append(graded)
+        done(graded)
+
+    try:
+        while queue or flying:
+            while queue and len(flying) < 2 * max(slots, 1):
+                student = queue.pop(0)
+                flight, job, failure = _prepare(course, assignment, student, manifest)
+                if failure is not None:
+                    settle(failure, flight)
+                    continue
+                try:
+                    flying[executor.submit(execute.run, job)] = flight
+                except Exception as exc:  # noqa: BLE001 (a broken pool, a closed client: each one is recorded)
+                    flight.submission.discard()
+                    settle(Autograded(student, False, f"{flight.submission.destination}: not submitted to the "
+                                                      f"executor: {type(exc).__name__}: {exc}"), flight)
+            finished, _ = cf.wait(list(flying), return_when=cf.FIRST_COMPLETED)
+            for future in finished:
+                flight = flying.pop(future)
+                settle(_finish(flight.submission, future), flight)
+    except BaseException:
+        for future, flight in flying.items():                   # as nbgrader does on an interruption
+            future.cancel()
+            flight.submission.discard()
+        raise
+    return results
+
+
+def _prepare(course, assignment: str, student: str, manifest: Manifest):
+    """(in-flight record, Job, None), or (record or None, None, a failed Autograded) for one student."""
+    try:
+        checksum = manifest.submission_checksum(student)
+    except OSError as exc:
+        return None, None, Autograded(student, False, f"{exc.filename}: cannot be read ({exc.strerror})")
+    submission = Submission(course, assignment, student)
+    flight = _InFlight(submission, checksum, [])
+    try:
+        job = submission.prepare()
+        flight.notebooks = [n.name + ".ipynb" for n in job.notebooks]
+        return flight, job, None
+    except Exception as exc:  # noqa: BLE001 (one submission must not stop the run)
+        submission.log.error("%s", _traceback(exc))
+        submission.discard()
+        return flight, None, Autograded(student, False, f"{submission.destination}: could not be prepared: "
+                                                  f"{_reason(exc, submission.log_text())}", submission.log_text())
+
+
+def _finish(submission: Submission, future: cf.Future) -> Autograded:
+    """Write the grades and autograded/ for a job that came back (or record why it did not)."""
+    student = submission.student
+    try:
+        executed: Executed = future.result()
+    except Exception as exc:  # noqa: BLE001 (a worker that died, a lost dask task ...)
+        submission.discard()
+        return Autograded(student, False, f"{submission.destination}: the worker failed: "
+                                          f"{type(exc).__name__}: {exc}", submission.log_text())
+    log = submission.log_text() + executed.log
+    if executed.error:
+        submission.discard()
+        return Autograded(student, False, f"{submission.destination}: {executed.error}", log)
+    try:
+        submission.finish(executed)
+    except Exception as exc:  # noqa: BLE001
+        submission.log.error("%s", _traceback(exc))
+        submission.discard()
+        return Autograded(student, False, f"{submission.destination}: could not be saved: "
+                                          f"{_reason(exc, submission.log_text())}",
+                          submission.log_text() + executed.log)
+    return Autograded(student, True, "", submission.log_text() + executed.log)
+
+
+def _reason(exc: Exception, log: str) -> str:
+    """One line: the exception, or for nbgrader's generic exception the last error it logged."""
+    from nbgrader.converters.base import NbGraderException
+    if isinstance(exc, NbGraderException):
+        errors = [line.removeprefix("[ERROR]").strip() for line in log.splitlines() if line.startswith("[ERROR]")]
+        if errors:
+            return errors[0]
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[-1] if lines else ''}".rstrip(": ")
+
+
+def _traceback(exc: Exception) -> str:
+    import traceback
+    return "".join(traceback.format_exception(exc))
