@@ -51,7 +51,10 @@ class Kernel:
         self.recipe = recipe
         self.workdir = tempfile.mkdtemp(prefix="grader-kernel-")
         self._stderr = open(os.path.join(tempfile.gettempdir(), f"grader-kernel-{os.getpid()}-{id(self)}.err"), "w+b")
-        self.km = AsyncKernelManager(kernel_name=recipe.kernel_name, config=config)
+        # IPC sockets in the kernel's own directory: no TCP port to race for between kernels started at once
+        # (a TCP port found free can be taken by another kernel before this one binds it), and nothing on the network
+        self.km = AsyncKernelManager(kernel_name=recipe.kernel_name, config=config, transport="ipc",
+                                     ip=os.path.join(self.workdir, "kernel"))
         self.started = time.monotonic()
         run_sync(self.km.start_kernel)(extra_arguments=list(recipe.extra_arguments), cwd=self.workdir,
                                         env=kernel_process_env(), stderr=self._stderr)
