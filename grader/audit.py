@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass, field
 
 from . import exercises
-from .checks import VERDICT_MIMETYPE, grade, snippets
+from .checks import grade, snippets
+from .protocol import VERDICT_MIMETYPE
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ def kernel_environment() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def kernel_env():
-    """Set `kernel_environment()` in os.environ (kernels inherit it) for the duration; a JAX
-    cache folder already chosen by the user is kept."""
-    env = kernel_environment()
+def kernel_env(**extra: str):
+    """Set `kernel_environment()` (and `extra` variables) in os.environ, which kernels inherit,
+    for the duration; a JAX cache folder already chosen by the user is kept."""
+    env = {**kernel_environment(), **extra}
     saved = {k: os.environ.get(k) for k in env}
     for key, value in env.items():
-        if key == "JAX_PLATFORMS" or key not in os.environ:
+        if key == "JAX_PLATFORMS" or key in extra or key not in os.environ:
             os.environ[key] = value
     try:
         yield

@@ -16,6 +16,7 @@ import sys
 
 from .. import exercises, reference
 from ..exercises.spec import Outcome
+from ..protocol import VERDICT_MIMETYPE
 from .result import CheckResult, Verdict
 from .runner import run_part
 
@@ -23,7 +24,6 @@ __all__ = ["visible", "hidden", "grade", "Score", "Verdict", "CheckResult"]
 
 # Verdicts of this process, newest last: read by the self-check and the reports.
 HISTORY: list[Verdict] = []
-VERDICT_MIMETYPE = "application/vnd.grader.verdict+json"
 
 
 class Score(float):
