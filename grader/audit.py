@@ -92,20 +92,6 @@ def audit_checks(assignment: str) -> Summary:
     return Summary([check_entry(assignment, *entry) for entry in corpus(assignment)])
 
 
-def submission(release_nb, solution_of: dict[str, str], exercise: str, code: str):
-    """The release notebook with every solution filled in, and `exercise`'s cell replaced by `code`."""
-    import copy
-    nb = copy.deepcopy(release_nb)
-    for cell in nb.cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        grade_id = meta.get("grade_id")
-        if meta.get("solution") and grade_id in solution_of:
-            source = code if grade_id == exercise else solution_of[grade_id]
-            cell.source = "\n".join(line for line in source.splitlines()
-                                    if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
-    return nb
-
-
 def audit_autograde(course, assignment: str, only: set[tuple[str, str, int]] | None = None,
                     workers: int | None = None) -> Summary:
     """The real path: one submission per entry under submitted/audit-*/, autograded, read back.
@@ -127,7 +113,9 @@ def audit_autograde(course, assignment: str, only: set[tuple[str, str, int]] | N
                       snippet.hint if kind == "mistake" else None, 0.0, (), snippet.gap)
         path = course.submission(entry.student_id, assignment)
         path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(submission(release_nb, solution_of, exercise.name, snippet.code), str(path))
+        student = demo.Student(entry.student_id, entry.note, assignment=assignment,
+                               answers={exercise.name: lambda _exercise, _solution, code=snippet.code: code})
+        nbformat.write(demo.workbook(release_nb, student, solution_of), str(path))
         planned.append((exercise, entry))
     ids = [entry.student_id for _, entry in planned]
     course.add_students(ids)

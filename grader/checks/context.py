@@ -98,6 +98,11 @@ class Context:
     def label(self, case: Case) -> str:
         return label(case, self.hidden)
 
+    def failed(self, case: Case, err: errors.StudentCodeError):
+        """The failing Outcome for an error of the student's code on `case`."""
+        from ..exercises.spec import Outcome
+        return Outcome(False, f"On {self.label(case)}: {err.message}", err.hint)
+
     def call(self, fn: Callable, *args, doing: str = ""):
         """fn(*args), with any exception turned into a StudentCodeError."""
         try:

@@ -46,7 +46,7 @@ def recovers_parameters(probe: str = "output", *, names: Sequence[str] = (), rto
             try:
                 got = ctx.probe(probe, case)
             except StudentCodeError as err:
-                return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+                return ctx.failed(case, err)
             expected = np.asarray(ref[probe], dtype=np.float64)
             ok = within(got, expected, rtol, atol)
             if ok is None:

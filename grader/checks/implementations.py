@@ -30,7 +30,7 @@ def matches_implementation(implementation: Callable[[], Callable], probe: str = 
             try:
                 got = ctx.probe(probe, case)
             except StudentCodeError as err:
-                return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+                return ctx.failed(case, err)
             expected = ctx.exercise.probes.get(probe, lambda fn, *a: fn(*a))(trusted, *ctx.args(case))
             mismatch = trees.compare(got, expected, ctx.exercise.names_for(probe))
             if mismatch is not None:

@@ -35,10 +35,6 @@ def _outputs_equal(a, b) -> bool:
         for x, y in zip(la, lb))
 
 
-def _fail(ctx, case, err: StudentCodeError) -> Outcome:
-    return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
-
-
 def no_key_reuse(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
     """Runs with typed keys under `jax.debug_key_reuse(True)`: a key used twice is an error."""
     def run(ctx) -> Outcome:
@@ -47,7 +43,7 @@ def no_key_reuse(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Chec
                 with jax.debug_key_reuse(True):
                     ctx.call(ctx.fn, *ctx.args(case))
             except StudentCodeError as err:
-                return _fail(ctx, case, err)
+                return ctx.failed(case, err)
         return Outcome(True)
     return Check("no_key_reuse", "uses each PRNG key once (JAX's key-reuse checker)", run, weight, requires)
 
@@ -64,7 +60,7 @@ def same_key_same_result(*, weight: float = 1.0, requires: tuple[str, ...] = ())
                 random.seed(2)
                 second = ctx.call(ctx.fn, *ctx.args(case))
             except StudentCodeError as err:
-                return _fail(ctx, case, err)
+                return ctx.failed(case, err)
             if not _outputs_equal(first, second):
                 return Outcome(False, f"On {ctx.label(case)}: two calls with the same key gave different results.",
                                "global_random_state")
@@ -80,7 +76,7 @@ def key_changes_result(key_argnum: int = 0, *, weight: float = 1.0, requires: tu
                 outs = [ctx.call(ctx.fn, *ctx.args(_with_key(case, key_argnum, seed)))
                         for seed in (11, 12, 13)]
             except StudentCodeError as err:
-                return _fail(ctx, case, err)
+                return ctx.failed(case, err)
             if any(_outputs_equal(outs[i], outs[j]) for i in range(3) for j in range(i + 1, 3)):
                 return Outcome(False, f"On {ctx.label(case)}: different keys gave the same result.",
                                "hardcoded_key")
@@ -100,7 +96,7 @@ def deterministic_in_key(key_argnum: int = 0, *, weight: float = 1.0, requires: 
                 try:
                     outs.append(ctx.call(ctx.fn, *ctx.args(_with_key(case, key_argnum, seed))))
                 except StudentCodeError as err:
-                    return _fail(ctx, case, err)
+                    return ctx.failed(case, err)
             if not _outputs_equal(outs[0], outs[1]):
                 return Outcome(False, f"On {ctx.label(case)}: two calls with the same key gave different results.",
                                "global_random_state")
@@ -127,7 +123,7 @@ def standard_normal(samples, *, name: str = "standard_normal", describe: str = "
                 out = ctx.call(ctx.fn, *args)
                 arrays = samples(out, args)
             except StudentCodeError as err:
-                return _fail(ctx, case, err)
+                return ctx.failed(case, err)
             except Exception as exc:  # noqa: BLE001 (output of the wrong kind)
                 return Outcome(False, f"On {ctx.label(case)}: the result has the wrong form "
                                       f"({type(exc).__name__}: {exc}).", "wrong_structure")
@@ -164,7 +160,7 @@ def independent_draws(*, weight: float = 1.0, requires: tuple[str, ...] = ()) ->
             try:
                 out = ctx.call(ctx.fn, *ctx.args(case))
             except StudentCodeError as err:
-                return _fail(ctx, case, err)
+                return ctx.failed(case, err)
             if not isinstance(out, (tuple, list)) or len(out) != 2:
                 return Outcome(False, f"On {ctx.label(case)}: expected a pair of arrays, got {trees.describe(out)}.",
                                "wrong_structure")

@@ -43,7 +43,7 @@ def inputs_unchanged(*, readonly_numpy: bool = False, weight: float = 1.0,
             try:
                 ctx.call(ctx.fn, *args)
             except StudentCodeError as err:
-                return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+                return ctx.failed(case, err)
             if not _same(before, _snapshot(args)):
                 return Outcome(False, f"On {ctx.label(case)}: an argument was different after the call.",
                                "input_modified")

@@ -35,7 +35,7 @@ def matches_oracle(oracle: Callable, *, rtol: float, name: str = "values",
             try:
                 got = ctx.call(ctx.fn, *ctx.args(case))
             except StudentCodeError as err:
-                return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+                return ctx.failed(case, err)
             expected = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float32),
                                               oracle(*_float64(case.args)))
             problem = _difference(got, expected, rtol, ctx.exercise.names_for("output"))

@@ -21,7 +21,7 @@ def jit_matches_eager(*, weight: float = 1.0, requires: tuple[str, ...] = ()) ->
             try:
                 eager = ctx.call(ctx.fn, *args)
             except StudentCodeError as err:
-                return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+                return ctx.failed(case, err)
             try:
                 with jax.checking_leaks():
                     compiled = jax.jit(ctx.fn, static_argnums=ctx.exercise.static_argnums)

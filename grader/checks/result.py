@@ -53,12 +53,6 @@ class Verdict:
                 seen.append(r.hint)
         return seen
 
-    @classmethod
-    def from_dict(cls, data: dict) -> "Verdict":
-        """Inverse of `to_dict` (for verdicts read back from a notebook's outputs)."""
-        results = [CheckResult(**r) for r in data.get("results", [])]
-        return cls(data["assignment"], data["exercise"], data["part"], results, list(data.get("notes", [])))
-
     def to_dict(self) -> dict:
         return {"assignment": self.assignment, "exercise": self.exercise, "part": self.part,
                 "score": self.score, "max_points": self.max_points, "hints": self.hint_ids,
@@ -87,11 +81,6 @@ class Verdict:
                 lines.append(f"         Fix: {h.fix}")
         lines.extend(f"  Note: {n}" for n in self.notes)
         return "\n".join(lines)
-
-
-def render_dict(data: dict) -> str:
-    """The text of a verdict stored as a dict (see `Verdict.to_dict`)."""
-    return Verdict.from_dict(data).render()
 
 
 def _fmt(x: float) -> str:

@@ -24,10 +24,6 @@ from .errors import StudentCodeError
 N_KEYS = 60
 
 
-def _fail(ctx, case, err: StudentCodeError) -> Outcome:
-    return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
-
-
 def _rows(a) -> list:
     a = np.asarray(a)
     return [a[i].tobytes() for i in range(a.shape[0])]
@@ -50,7 +46,7 @@ def batch_shape(*, x_argnum: int = 1, y_argnum: int = 2, size_argnum: int = 3,
             try:
                 pair = _pair(ctx, case, ctx.call(ctx.fn, *args))
             except StudentCodeError as err:
-                return _fail(ctx, case, err)
+                return ctx.failed(case, err)
             if isinstance(pair, Outcome):
                 return pair
             size = int(args[size_argnum])
@@ -72,7 +68,7 @@ def aligned_pairs(*, x_argnum: int = 1, y_argnum: int = 2, weight: float = 1.0,
             try:
                 pair = _pair(ctx, case, ctx.call(ctx.fn, *args))
             except StudentCodeError as err:
-                return _fail(ctx, case, err)
+                return ctx.failed(case, err)
             if isinstance(pair, Outcome):
                 return pair
             index = {row: j for j, row in enumerate(_rows(args[x_argnum]))}
@@ -107,7 +103,7 @@ def every_sample_drawn(*, key_argnum: int = 0, x_argnum: int = 1, min_ratio: flo
                 try:
                     pair = _pair(ctx, case, ctx.call(ctx.fn, *ctx.args(dataclasses.replace(case, args=tuple(args)))))
                 except StudentCodeError as err:
-                    return _fail(ctx, case, err)
+                    return ctx.failed(case, err)
                 if isinstance(pair, Outcome):
                     return pair
                 for row in _rows(pair[0]):
@@ -136,7 +132,7 @@ def no_shared_draws(*, max_shared: float = 0.2, weight: float = 1.0, requires: t
             try:
                 out = ctx.call(ctx.fn, *ctx.args(case))
             except StudentCodeError as err:
-                return _fail(ctx, case, err)
+                return ctx.failed(case, err)
             leaves = [(jax.tree_util.keystr(path), np.unique(np.asarray(leaf, np.float32).ravel()))
                       for path, leaf in jax.tree_util.tree_flatten_with_path(out)[0]]
             for i, (path_a, a) in enumerate(leaves):

@@ -31,7 +31,7 @@ def reaches_loss(loss: Callable, threshold: float, *, structure: Callable | None
             try:
                 params = ctx.call(ctx.fn, *args)
             except StudentCodeError as err:
-                return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+                return ctx.failed(case, err)
             problem = structure(params, args) if structure else None
             if problem:
                 return Outcome(False, f"On {ctx.label(case)}: {problem}", "wrong_structure")

@@ -32,7 +32,7 @@ def _run(probe: str, value_hint: str, ctx) -> Outcome:
         try:
             got = ctx.probe(probe, case)
         except StudentCodeError as err:
-            return Outcome(False, f"On {ctx.label(case)}: {err.message}", err.hint)
+            return ctx.failed(case, err)
         mismatch = trees.compare(got, ref[probe], ctx.exercise.names_for(probe))
         if mismatch is None:
             continue
