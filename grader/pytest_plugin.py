@@ -4,9 +4,13 @@ One test item per graded exercise, named by the grade id of its visible test
 cell (`test_mse`), so `-k mse`, `-x`, `-q` work as usual. The notebook is
 executed once, in a fresh kernel, when the first item runs; only the selected
 test cells are executed and hidden tests never are. The failure message is the
-verdict with its hints; the summary gives points earned over points available.
+verdict with its hints; the short summary line gives only its first line (also
+on CI, where pytest does not trim it), and the final line gives points earned
+over points available.
 """
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import pytest
 
@@ -55,6 +59,22 @@ class ExerciseFailed(Exception):
     """The exercise did not get full marks; carries the verdict text."""
 
 
+class VerdictRepr:
+    """A failure as pytest shows it: the whole verdict in the failures section,
+    its first line (exercise and points) in the short test summary."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.reprcrash = SimpleNamespace(message=text.splitlines()[0] if text else "")
+
+    def toterminal(self, tw) -> None:
+        for line in self.text.splitlines():
+            tw.line(line)
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class ExerciseItem(pytest.Item):
     def __init__(self, *, test, **kwargs):
         super().__init__(**kwargs)
@@ -68,7 +88,7 @@ class ExerciseItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ExerciseFailed):
-            return str(excinfo.value)
+            return VerdictRepr(str(excinfo.value))
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
