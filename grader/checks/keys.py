@@ -28,6 +28,11 @@ def _with_key(case, key_argnum: int, seed: int):
     return dataclasses.replace(case, args=tuple(args))
 
 
+def _shortened(case, shorter):
+    """The case with `shorter(args) -> args` applied to its stored arguments (None: unchanged)."""
+    return case if shorter is None else dataclasses.replace(case, args=tuple(shorter(case.args)))
+
+
 def _outputs_equal(a, b) -> bool:
     la, lb = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
     return len(la) == len(lb) and all(
@@ -35,13 +40,16 @@ def _outputs_equal(a, b) -> bool:
         for x, y in zip(la, lb))
 
 
-def no_key_reuse(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
-    """Runs with typed keys under `jax.debug_key_reuse(True)`: a key used twice is an error."""
+def no_key_reuse(*, shorter=None, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """Runs with typed keys under `jax.debug_key_reuse(True)`: a key used twice is an error.
+
+    shorter(args) -> args: a cheaper call that uses keys the same way (fewer training steps).
+    """
     def run(ctx) -> Outcome:
         for case in ctx.cases:
             try:
                 with jax.debug_key_reuse(True):
-                    ctx.call(ctx.fn, *ctx.args(case))
+                    ctx.call(ctx.fn, *ctx.args(_shortened(case, shorter)))
             except StudentCodeError as err:
                 return ctx.failed(case, err)
         return Outcome(True)
@@ -84,17 +92,22 @@ def key_changes_result(key_argnum: int = 0, *, weight: float = 1.0, requires: tu
     return Check("key_changes_result", "a different key gives a different result", run, weight, requires)
 
 
-def deterministic_in_key(key_argnum: int = 0, *, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+def deterministic_in_key(key_argnum: int = 0, *, shorter=None, weight: float = 1.0,
+                         requires: tuple[str, ...] = ()) -> Check:
     """Both key properties in three calls, for expensive functions (training):
-    two calls with one key agree (numpy's and Python's random state reseeded in between), a third key differs."""
+    two calls with one key agree (numpy's and Python's random state reseeded in between), a third key differs.
+
+    shorter(args) -> args: a cheaper call that uses keys the same way (fewer training steps).
+    """
     def run(ctx) -> Outcome:
         for case in ctx.cases:
             outs = []
+            short = _shortened(case, shorter)
             for n, seed in enumerate((21, 21, 22)):
                 np.random.seed(n)
                 random.seed(n)
                 try:
-                    outs.append(ctx.call(ctx.fn, *ctx.args(_with_key(case, key_argnum, seed))))
+                    outs.append(ctx.call(ctx.fn, *ctx.args(_with_key(short, key_argnum, seed))))
                 except StudentCodeError as err:
                     return ctx.failed(case, err)
             if not _outputs_equal(outs[0], outs[1]):

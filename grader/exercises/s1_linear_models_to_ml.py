@@ -1240,6 +1240,11 @@ TRAIN_SETTINGS = ((1, 32, 32, 1), 0.3, 1.0, 32, 500)  # layer_sizes, scale, lr, 
 TARGET_VALIDATION_MSE = 0.010
 
 
+def _few_steps(args):
+    """The training arguments with 20 steps instead of 500: enough to see how keys are used."""
+    return (*args[:-1], 20)
+
+
 def _forward(params, x):
     """The course's MLP: ReLU hidden layers, sigmoid output; x (N, n_in) -> (N, n_out)."""
     h = x
@@ -1328,13 +1333,13 @@ TRAIN_MLP = Exercise(
         training.reaches_loss(_validation_loss, TARGET_VALIDATION_MSE,
                               structure=_params_structure, weight=3,
                               describe=f"validation MSE below {TARGET_VALIDATION_MSE}"),
-        keys.deterministic_in_key(),
+        keys.deterministic_in_key(shorter=_few_steps),
     )),
     hidden=Part(2, (
         training.reaches_loss(_validation_loss, TARGET_VALIDATION_MSE,
                               structure=_params_structure, weight=2,
                               describe=f"validation MSE below {TARGET_VALIDATION_MSE} on another spectrum"),
-        keys.no_key_reuse(),
+        keys.no_key_reuse(shorter=_few_steps),
     )),
     mistakes=[
         Snippet(_train_variant(("p - lr * g", "p + lr * g")), "training_diverged", "+ instead of - in the update"),
