@@ -827,7 +827,7 @@ def fit_bazin(t, flux, flux_err, init, n_steps, lr):
 FIT_BAZIN = Exercise(
     name="fit_bazin",
     signature="fit_bazin(t, flux, flux_err, init, n_steps, lr)",
-    public_cases=[light_curve_case(
+    public_cases=lambda: [light_curve_case(
         2024, (120.0, 5.0, 2.5, 25.0, 4.0),
         label="the light curve supernova_light_curve(jax.random.key(2024), 40, params=(120, 5, 2.5, 25, 4)), "
               "init = initial_guess(t, flux), n_steps=1000, lr=0.1")],

@@ -139,7 +139,7 @@ def _public_line_design():
 LEAST_SQUARES = Exercise(
     name="least_squares",
     signature="least_squares(A, y)",
-    public_cases=[_public_line_design()],
+    public_cases=lambda: [_public_line_design()],
     hidden_cases=_least_squares_hidden,
     leaf_names={"": "the coefficients"},
     visible=Part(1, (matches_oracle(_lstsq, rtol=1e-3, describe="agrees with jnp.linalg.lstsq"),)),
@@ -285,7 +285,7 @@ def _loss_parts():
 MSE = Exercise(
     name="mse",
     signature="mse(y_true, y_pred)",
-    public_cases=_loss_cases_public(),
+    public_cases=_loss_cases_public,
     hidden_cases=_loss_hidden,
     probes={"gradient": grad_of_sum(1)},
     **_loss_parts(),
@@ -328,7 +328,7 @@ def mse(y_true, y_pred):
 MAE = Exercise(
     name="mae",
     signature="mae(y_true, y_pred)",
-    public_cases=_loss_cases_public(),
+    public_cases=_loss_cases_public,
     hidden_cases=_loss_hidden,
     probes={"gradient": grad_of_sum(1)},
     visible=Part(1, (matches_reference(weight=2), gradient_matches_reference(requires=("values",)))),
@@ -403,7 +403,7 @@ def _public_grad_case():
 MSE_GRAD_ANALYTIC = Exercise(
     name="mse_grad_analytic",
     signature="mse_grad_analytic(params, x, y)",
-    public_cases=[_public_grad_case()],
+    public_cases=lambda: [_public_grad_case()],
     hidden_cases=_grad_hidden,
     leaf_names={"": "[dL/dm, dL/dc]"},
     visible=Part(1, (matches_oracle(_autodiff_mse_gradient, rtol=1e-4, describe="agrees with jax.grad of the MSE"),)),
@@ -498,7 +498,7 @@ def _gd_hidden(rng):
 GD_STEP = Exercise(
     name="gd_step",
     signature="gd_step(params, grads, lr)",
-    public_cases=_gd_public(),
+    public_cases=_gd_public,
     hidden_cases=_gd_hidden,
     visible=Part(1, (works_on_pytrees(), matches_reference(weight=2, requires=("pytrees",)))),
     hidden=Part(2, (
@@ -564,7 +564,7 @@ def _sample_hidden(rng):
 SAMPLE_BATCH = Exercise(
     name="sample_batch",
     signature="sample_batch(key, x, y, batch_size)",
-    public_cases=_sample_public(),
+    public_cases=_sample_public,
     hidden_cases=_sample_hidden,
     static_argnums=(3,),
     visible=Part(2, (
@@ -785,7 +785,7 @@ def _logistic_hidden(rng):
 LOGISTIC_MODEL = Exercise(
     name="logistic_model",
     signature="logistic_model(params, x)",
-    public_cases=_public_logistic(),
+    public_cases=_public_logistic,
     hidden_cases=_logistic_hidden,
     probes={"gradient": grad_of_sum(0)},
     visible=Part(1, (matches_reference(weight=2), gradient_matches_reference(requires=("values",)))),
@@ -858,7 +858,7 @@ def _bce_hidden(rng):
 BINARY_CROSS_ENTROPY = Exercise(
     name="binary_cross_entropy",
     signature="binary_cross_entropy(y_true, p)",
-    public_cases=_bce_public(),
+    public_cases=_bce_public,
     hidden_cases=_bce_hidden,
     visible=Part(1, (matches_reference(),)),
     hidden=Part(2, (
@@ -939,7 +939,7 @@ def _convergence_hidden(rng):
 HAS_CONVERGED = Exercise(
     name="has_converged",
     signature="has_converged(prev_loss, loss, rtol)",
-    public_cases=_convergence_public(),
+    public_cases=_convergence_public,
     hidden_cases=_convergence_hidden,
     visible=Part(1, (matches_reference(),)),
     hidden=Part(1, (matches_reference(weight=2), purity.jit_matches_eager(requires=("values",)))),
@@ -1163,7 +1163,7 @@ def _mlp_public():
 MLP_FORWARD = Exercise(
     name="mlp_forward",
     signature="mlp_forward(params, x)",
-    public_cases=_mlp_public(),
+    public_cases=_mlp_public,
     hidden_cases=lambda rng: [_mlp_case(rng, (3, 16, 2), 30), _mlp_case(rng, (2, 5, 5, 5, 1), 12, list)],
     probes={"gradient": grad_of_sum(0)},
     visible=Part(1, (matches_reference(weight=2), gradient_matches_reference(requires=("values",)))),
@@ -1324,7 +1324,7 @@ def _train_variant(*changes: tuple[str, str]) -> str:
 TRAIN_MLP = Exercise(
     name="train_mlp",
     signature="train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps)",
-    public_cases=[_spectrum_case(0, 400, 0.01, 1,
+    public_cases=lambda: [_spectrum_case(0, 400, 0.01, 1,
                                  "key = jax.random.key(1), the even pixels of white_dwarf_spectrum(jax.random.key(0)) "
                                  "scaled to [0, 1], layer_sizes=(1, 32, 32, 1), scale=0.3, lr=1.0, batch_size=32, "
                                  "n_steps=500; validated on the odd pixels")],

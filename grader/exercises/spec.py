@@ -7,6 +7,7 @@ builder, the demo cohort and the tests.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -97,7 +98,10 @@ class Exercise:
     leaf_names: names for students of the leaves of a result, by path as
       jax.tree_util.keystr gives it: {"[0]": "params"} for the function's own
       output, or per probe: {"gradient": {"[0]": "dL/dm"}, "output": {...}}.
-    public_cases: inputs students can see (visible test cell).
+    public_cases: inputs students can see (visible test cell), or a function
+      that makes them (for inputs drawn with JAX, so that importing the
+      description stays cheap); `visible_cases` gives the list. They are stored
+      with the public reference data, which is what test cells read.
     hidden_cases: rng -> inputs drawn when the reference data is built
       (hidden test cell); the drawn inputs are stored with the hidden data only.
     """
@@ -105,7 +109,7 @@ class Exercise:
     signature: str
     visible: Part
     hidden: Part
-    public_cases: Sequence[Case]
+    public_cases: Sequence[Case] | Callable[[], Sequence[Case]]
     hidden_cases: Callable[[Any], Sequence[Case]]
     probes: dict[str, Callable] = field(default_factory=dict)
     functions: dict[str, Callable] = field(default_factory=dict)
@@ -113,6 +117,12 @@ class Exercise:
     mistakes: Sequence[Snippet] = ()
     alternatives: Sequence[Snippet] = ()
     leaf_names: dict = field(default_factory=dict)
+
+    @functools.cached_property
+    def visible_cases(self) -> list[Case]:
+        """The public inputs, made on first use."""
+        cases = self.public_cases() if callable(self.public_cases) else self.public_cases
+        return list(cases)
 
     @property
     def grade_ids(self) -> dict[str, str]:

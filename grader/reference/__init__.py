@@ -21,7 +21,7 @@ import numpy as np
 from .. import exercises
 from ..checks import trees
 from ..checks.context import materialize
-from . import codec, solutions
+from . import codec
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -45,6 +45,7 @@ def _reference_probes(exercise, ref_fn, case) -> dict:
 
 def compute(assignment_name: str, course_root: Path, seed: int) -> tuple[dict, dict]:
     """(public, hidden) data of an assignment from its source solutions; hidden cases drawn with `seed`."""
+    from . import solutions  # reads notebooks: nbformat, needed to build, never to grade
     assignment = exercises.load(assignment_name)
     namespace = solutions.load(source_notebook(course_root, assignment_name))
     public, hidden = {"exercises": {}}, {"seed": seed, "exercises": {}}
@@ -54,7 +55,8 @@ def compute(assignment_name: str, course_root: Path, seed: int) -> tuple[dict, d
             raise ValueError(f"{source_notebook(course_root, assignment_name)}: no solution defines "
                              f"{exercise.name}()")
         public["exercises"][exercise.name] = {
-            "references": [_reference_probes(exercise, ref_fn, c) for c in exercise.public_cases]}
+            "cases": exercise.visible_cases,
+            "references": [_reference_probes(exercise, ref_fn, c) for c in exercise.visible_cases]}
         rng = np.random.default_rng([seed, index])
         cases = list(exercise.hidden_cases(rng))
         hidden["exercises"][exercise.name] = {
@@ -83,6 +85,7 @@ def stored_seed(assignment_name: str) -> int | None:
 
 def build(assignment_name: str, course_root: Path) -> Path:
     """Rebuild and store the reference data; the hidden seed is kept if one exists."""
+    from . import solutions
     seed = stored_seed(assignment_name)
     seed = secrets.randbelow(2**31) if seed is None else seed
     public, hidden = compute(assignment_name, course_root, seed)
@@ -116,14 +119,14 @@ def load_data(assignment_name: str, part: str) -> dict:
 
 def cases_and_references(assignment_name: str, exercise_name: str, part: str):
     """(cases, references) of one exercise for the visible or the hidden test cell."""
-    exercise = exercises.load(assignment_name)[exercise_name]
+    exercises.load(assignment_name)[exercise_name]  # a KeyError that names the known exercises
     data = load_data(assignment_name, part)["exercises"][exercise_name]
-    cases = exercise.public_cases if part == "visible" else data["cases"]
-    return list(cases), data["references"]
+    return list(data["cases"]), data["references"]
 
 
 def verify(assignment_name: str, course_root: Path) -> list[str]:
     """Problems with the stored data: checksums, and differences from a fresh build. [] when current."""
+    from . import solutions
     directory = DATA_DIR / assignment_name
     manifest_path = directory / "manifest.json"
     if not manifest_path.exists():
@@ -154,10 +157,9 @@ def verify(assignment_name: str, course_root: Path) -> list[str]:
                 mismatch = trees.compare(new_ref, old_ref)
                 if mismatch:
                     problems.append(f"{assignment_name}/{name} {part} case {i}: {mismatch.message}")
-            if part == "hidden":
-                for i, (new_case, old_case) in enumerate(zip(entry["cases"], old["cases"])):
-                    if not _same_case(new_case, old_case):
-                        problems.append(f"{assignment_name}/{name} hidden case {i}: inputs differ")
+            for i, (new_case, old_case) in enumerate(zip(entry["cases"], old["cases"])):
+                if not _same_case(new_case, old_case):
+                    problems.append(f"{assignment_name}/{name} {part} case {i}: inputs differ")
             if len(entry["references"]) != len(old["references"]):
                 problems.append(f"{assignment_name}/{name} {part}: {len(old['references'])} stored cases, "
                                 f"{len(entry['references'])} now")
