@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 export JAX_PLATFORMS := cpu
 
-.PHONY: demo test setup refs clean
+.PHONY: demo test setup refs clean browser
 
 setup: $(STAMP)
 
@@ -24,8 +24,19 @@ $(STAMP): requirements.txt pyproject.toml
 demo: $(STAMP)
 	$(BIN)/grader demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# Headless Chromium for tests/test_pages_in_browser.py, from Debian's packages, when no Chromium is
+# installed (needs root and apt-get). If it cannot be installed, make goes on and those tests are
+# skipped with a message that says so.
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium (Debian package) for the browser tests"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
+	    >/dev/null 2>&1 || echo "could not install chromium: the browser tests will be skipped"; \
+	else echo "no chromium and no root apt-get to install it: the browser tests will be skipped"; fi
 
 refs: $(STAMP)
 	$(BIN)/grader refs build

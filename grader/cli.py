@@ -72,10 +72,26 @@ def cmd_autograde(args) -> int:
 
 
 def cmd_feedback(args) -> int:
+    from .report import feedback
     course = _course(args)
     [name] = _assignments([args.assignment])
-    course.feedback(name)
-    console.print(f"feedback for {name} -> {course.root / 'feedback'}")
+    students = feedback.graded_students(course, name, args.student)
+    if not students:
+        raise UserError(f"{course.root / 'autograded'}: no autograded notebook of {name} matches {args.student!r} "
+                        f"(run grader autograde {name} first)")
+    pages = course.feedback(name, students)
+    console.print(f"wrote {len(pages)} feedback page(s) for {name} -> "
+                  f"{escape(str(feedback.page_path(course, '<student>', name)))}", soft_wrap=True)
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from .report import classreport
+    course = _course(args)
+    [name] = _assignments([args.assignment])
+    paths = classreport.write(course, name, args.out)
+    console.print(f"class report for {name} -> {escape(str(paths['html']))} (and report.csv, report.json)",
+                  soft_wrap=True)
     return EXIT_OK
 
 
@@ -87,6 +103,7 @@ def cmd_export(args) -> int:
 
 def cmd_demo(args) -> int:
     from . import demo
+    from .report import classreport, feedback
     course = _course(args)
     with console.status("demo") as status:
         results = demo.run(course, progress=lambda message: status.update(message))
@@ -100,6 +117,11 @@ def cmd_demo(args) -> int:
     for r in results:
         if r.problem:
             console.print(f"[red]{escape(r.student)}[/]: {escape(r.problem)}")
+    console.print(f"feedback pages: {escape(str(feedback.page_path(course, '<student>', '<assignment>')))}",
+                  soft_wrap=True)
+    for name in dict.fromkeys(r.assignment for r in results):
+        report = classreport.default_dir(course, name) / "report.html"
+        console.print(f"class report for {name}: {escape(str(report))}", soft_wrap=True)
     wrong = [r.student for r in results if not r.ok]
     if wrong:
         console.print(f"[red]{len(wrong)} score(s) differ from the expectation:[/] {', '.join(wrong)}")
@@ -174,9 +196,17 @@ def parser() -> argparse.ArgumentParser:
                    help="grade again submissions already graded and unchanged since")
     s.set_defaults(run=cmd_autograde)
 
-    s = sub.add_parser("feedback", help="write feedback/ for the autograded submissions (nbgrader generate_feedback)")
+    s = sub.add_parser("feedback", help="write a feedback page per autograded submission (feedback/, nbgrader's "
+                                        "layout; hidden tests show verdict and hint, never code or inputs)")
     s.add_argument("assignment", metavar="ASSIGNMENT")
+    s.add_argument("--student", default="*", metavar="PATTERN", help="glob on student ids (default: all)")
     s.set_defaults(run=cmd_feedback)
+
+    s = sub.add_parser("report", help="write the class report for TAs: score distribution, marks per exercise, "
+                                      "frequent mistakes, ungraded submissions (HTML, CSV, JSON)")
+    s.add_argument("assignment", metavar="ASSIGNMENT")
+    s.add_argument("--out", default=None, metavar="DIR", help="default: reports/<ASSIGNMENT>/ in the course directory")
+    s.set_defaults(run=cmd_report)
 
     s = sub.add_parser("export", help="write the gradebook's scores to a CSV file")
     s.add_argument("--output", default=None, metavar="PATH", help="default: grades.csv in the course directory")

@@ -211,12 +211,14 @@ class Course:
             return Autograded(student, False, f"{path.parent}: {_reason(result)}", log)
         return Autograded(student, True, "", log)
 
-    def feedback(self, assignment: str) -> None:
-        """nbgrader generate_feedback: autograded/*/<assignment>/ -> feedback/*/<assignment>/ (HTML)."""
-        result = self.api.generate_feedback(assignment, force=True)
-        if not result["success"]:
-            raise CourseError(f"{self.root / 'autograded'}: generate_feedback for {assignment} failed: "
-                              f"{_reason(result)}")
+    def feedback(self, assignment: str, students: list[str] | None = None) -> list[Path]:
+        """autograded/*/<assignment>/ -> feedback/*/<assignment>/<notebook>.html, in nbgrader's layout.
+
+        Written by grader.report.feedback rather than nbgrader's generate_feedback, whose
+        pages show the source of hidden test cells; returns the pages written.
+        """
+        from .report import feedback
+        return feedback.write(self, assignment, students)
 
     def add_students(self, ids) -> None:
         """Create (or keep) these student ids in the gradebook."""
@@ -271,6 +273,18 @@ class Course:
         except OSError as exc:
             raise CourseError(f"{path}: could not write grades ({exc.strerror or exc})") from None
         return path
+
+    def test_cells(self, assignment: str) -> dict[str, float]:
+        """grade id -> points of each graded test cell of `assignment`, in notebook order (from the gradebook)."""
+        from nbgrader.api import MissingEntry
+        with self.gradebook() as gb:
+            try:
+                record = gb.find_assignment(assignment)
+            except MissingEntry:
+                raise CourseError(f"{self.api.coursedir.db_url}: no assignment {assignment!r} "
+                                  f"(release it first)") from None
+            points = {cell.name: float(cell.max_score) for nb in record.notebooks for cell in nb.grade_cells}
+            return {name: points[name] for name in self._test_cell_names(record)}
 
     def _test_cell_names(self, assignment) -> list[str]:
         """Grade ids of an assignment's graded test cells (code grade cells that are not answers).

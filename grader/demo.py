@@ -8,8 +8,8 @@ expected score is the assignment's total minus those checks' points.
 
 Every assignment has a cohort (`cohort(assignment)`); the first assignment's is
 the largest. `run(course)` is the whole demo: release, build the cohorts under
-submitted/, autograde them, write feedback and grades.csv, and compare scores
-with expectations.
+submitted/, autograde them, write the feedback pages, grades.csv and the class
+reports, and compare scores with expectations.
 """
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ import nbformat
 from . import exercises
 from .course import Autograded, Course, CourseError
 from .exercises.spec import Exercise
+from .report import classreport
 
 ASSIGNMENT = "s1_jax_fundamentals"   # the assignment with the largest cohort
 ASSIGNMENTS = ("s1_jax_fundamentals", "s1_linear_models_to_ml", "s1_gradient_descent")
@@ -330,7 +331,7 @@ def results(course: Course, students: list[Student], outcomes: list[Autograded] 
 
 
 def run(course: Course, progress: Callable[[str], None] = lambda message: None) -> list[Result]:
-    """The whole flow for every assignment: release, cohort, autograde, feedback, grades.csv."""
+    """The whole flow for every assignment: release, cohort, autograde, feedback, grades.csv, class reports."""
     cohorts = {}
     for assignment in ASSIGNMENTS:
         progress(f"releasing {assignment}")
@@ -346,4 +347,7 @@ def run(course: Course, progress: Callable[[str], None] = lambda message: None) 
         course.feedback(assignment)
     path = course.export_grades()
     progress(f"wrote {path}")
+    for assignment in cohorts:
+        progress(f"writing the class report for {assignment}")
+        classreport.write(course, assignment)
     return [r for a, students in cohorts.items() for r in results(course, students, outcomes[a])]

@@ -28,3 +28,38 @@ def solution_namespace():
             cache[assignment] = solutions.load(ROOT / "source" / assignment / f"{assignment}.ipynb")
         return cache[assignment]
     return get
+
+
+# Three students of the demo cohort of the first assignment (a blank one, a reused key, a sum instead
+# of a mean whose hidden messages quote reference values) and one submission that is not a notebook:
+# autograded once per session (about 20 s on 2 cores) for the feedback and class report tests.
+GRADED_STUDENTS = ("blank", "reused_key", "sum_not_mean")
+UNGRADABLE = "broken_json"
+
+
+@pytest.fixture(scope="session")
+def graded_cohort(tmp_path_factory):
+    """A scratch course: release, those submissions autograded in parallel, feedback pages and class report."""
+    import shutil
+
+    from grader import demo
+    from grader.autograde import autograde
+    from grader.course import Course
+    from grader.report import classreport
+
+    root = tmp_path_factory.mktemp("graded") / "course"
+    root.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", root)
+    shutil.copytree(ROOT / "source" / demo.ASSIGNMENT, root / "source" / demo.ASSIGNMENT)
+    course = Course(root)
+    course.release(demo.ASSIGNMENT)
+    demo.build(course, [s for s in demo.cohort() if s.id in GRADED_STUDENTS])
+    broken = course.submission(UNGRADABLE, demo.ASSIGNMENT)
+    broken.parent.mkdir(parents=True)
+    broken.write_text("{ this is not json")
+    course.add_students([*GRADED_STUDENTS, UNGRADABLE])
+    outcomes = autograde(course, demo.ASSIGNMENT, [*GRADED_STUDENTS, UNGRADABLE], workers=2)
+    assert sorted(o.student for o in outcomes if o.ok) == sorted(GRADED_STUDENTS), outcomes
+    course.feedback(demo.ASSIGNMENT)
+    classreport.write(course, demo.ASSIGNMENT)
+    return course

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 GRADER = [sys.executable, "-m", "grader.cli"]
-SUBCOMMANDS = [["release"], ["autograde"], ["feedback"], ["export"], ["demo"],
+SUBCOMMANDS = [["release"], ["autograde"], ["feedback"], ["report"], ["export"], ["demo"],
                ["refs"], ["refs", "build"], ["refs", "check"]]
 
 
@@ -18,7 +18,7 @@ def run(*args, cwd=None):
 def test_help_lists_subcommands():
     result = run("--help")
     assert result.returncode == 0, result.stderr
-    for name in ("release", "autograde", "feedback", "export", "demo", "refs"):
+    for name in ("release", "autograde", "feedback", "report", "export", "demo", "refs"):
         assert name in result.stdout
 
 

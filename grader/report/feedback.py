@@ -1,0 +1,147 @@
+"""Per-student feedback pages that teach without leaking hidden tests.
+
+A page is the student's autograded notebook: markdown and code cells as they
+wrote and ran them, and in place of each test cell a panel with its points,
+each check PASS or FAIL, and the hint for each failure. Test cells never show
+their source or their raw outputs, only what `disclosure` allows of the verdict
+they displayed (for hidden tests: verdict and hint, never code or inputs).
+
+Pages go where nbgrader's generate_feedback puts them,
+feedback/<student>/<assignment>/<notebook>.html, with the submission's
+timestamp.txt and submission_secret.txt when it has them, so that
+`nbgrader release_feedback` works. A page is one self-contained HTML file.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import nbformat
+
+from ..course import CourseError
+from . import markup
+from .disclosure import PanelView, student_view
+from .verdicts import is_test_cell, nbgrader_meta, read_cell, source_of
+
+# What nbgrader's release_feedback and fetch_feedback read next to the page.
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
+@dataclass(frozen=True)
+class ExerciseRow:
+    """One line of the summary table: an exercise's visible and hidden panels."""
+    exercise: str
+    visible: PanelView | None
+    hidden: PanelView | None
+
+    @property
+    def panels(self) -> list[PanelView]:
+        return [p for p in (self.visible, self.hidden) if p is not None]
+
+    @property
+    def score(self) -> float:
+        return sum(p.score for p in self.panels)
+
+    @property
+    def max_points(self) -> float:
+        return sum(p.max_points for p in self.panels)
+
+    @property
+    def outcome(self) -> str:
+        return outcome_of(self.score, self.max_points)
+
+    @property
+    def anchor(self) -> str:
+        return self.panels[0].grade_id
+
+
+def outcome_of(score: float, max_points: float) -> str:
+    """'full marks', 'partial marks' or 'no marks' (1e-6 tolerance)."""
+    if score >= max_points - 1e-6:
+        return "full marks"
+    return "no marks" if score <= 1e-6 else "partial marks"
+
+
+def page(nb: Mapping, student: str, assignment: str, recorded: Mapping[str, float] | None = None) -> str:
+    """The feedback page of one autograded notebook (a dict or nbformat node) as HTML.
+
+    recorded: grade id -> score in the gradebook; a cell without one shows its verdict's score.
+    """
+    recorded = recorded or {}
+    md = markup.Markdown(shift=1)
+    items, rows = [], {}
+    for cell in nb.get("cells", []):
+        kind = cell.get("cell_type")
+        if is_test_cell(cell):
+            test = read_cell(cell)
+            panel = student_view(test, recorded.get(test.grade_id))
+            items.append({"kind": "panel", "panel": panel, "level": min(6, md.last_level + 1)})
+            row = rows.setdefault(panel.exercise, {"visible": None, "hidden": None})
+            row[panel.part] = panel
+        elif kind == "markdown":
+            items.append({"kind": "markdown", "html": md(source_of(cell))})
+        elif kind == "code":
+            outputs = [html for html in map(markup.output, cell.get("outputs", [])) if html is not None]
+            items.append({"kind": "code", "html": markup.code(source_of(cell)), "outputs": outputs,
+                          "answer": bool(nbgrader_meta(cell).get("solution"))})
+        elif kind == "raw":
+            items.append({"kind": "raw", "text": source_of(cell)})
+    summary = [ExerciseRow(name, row["visible"], row["hidden"]) for name, row in rows.items()]
+    return markup.render("feedback.html.j2", student=student, assignment=assignment, items=items,
+                         summary=summary, score=sum(r.score for r in summary),
+                         max_score=sum(r.max_points for r in summary))
+
+
+# --- a course's feedback/ -------------------------------------------------------------
+
+def graded_students(course, assignment: str, pattern: str = "*") -> list[str]:
+    """Students with an autograded notebook of `assignment`, whose id matches the glob `pattern`."""
+    base = course.root / "autograded"
+    found = {p.parent.parent.name for p in base.glob(f"*/{assignment}/*.ipynb")}
+    return sorted(s for s in found if fnmatch.fnmatchcase(s, pattern))
+
+
+def page_path(course, student: str, assignment: str, notebook: str = "") -> Path:
+    """feedback/<student>/<assignment>/<notebook>.html (notebook defaults to the assignment's name)."""
+    return course.root / "feedback" / student / assignment / f"{notebook or assignment}.html"
+
+
+def recorded_scores(course, assignment: str) -> dict[str, dict[str, float]]:
+    """student -> test cell's grade id -> score in the gradebook (cells without a score left out)."""
+    cells = course.test_cells(assignment)
+    return {row["student"]: {k: row[k] for k in cells if row.get(k, "") != ""}
+            for row in course.grades() if row["assignment"] == assignment}
+
+
+def write(course, assignment: str, students: list[str] | None = None) -> list[Path]:
+    """Write the feedback pages of `students` (default: every autograded one); returns the pages written."""
+    students = graded_students(course, assignment) if students is None else students
+    scores = recorded_scores(course, assignment)
+    written = []
+    for student in students:
+        source = course.root / "autograded" / student / assignment
+        for notebook in sorted(source.glob("*.ipynb")):
+            try:
+                nb = nbformat.read(str(notebook), as_version=4)
+            except Exception as exc:  # noqa: BLE001 (nbformat raises several kinds)
+                raise CourseError(f"{notebook}: not a readable notebook ({exc})") from None
+            html = page(nb, student, assignment, scores.get(student, {}))
+            written.append(_write_text(page_path(course, student, assignment, notebook.stem), html))
+        for name in EXCHANGE_FILES:
+            if (source / name).is_file():
+                shutil.copy(source / name, page_path(course, student, assignment).parent / name)
+    return written
+
+
+def _write_text(path: Path, text: str) -> Path:
+    """Replace `path` with `text` atomically (mode 644, as nbgrader's feedback)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.chmod(partial, 0o644)
+    os.replace(partial, path)
+    return path
