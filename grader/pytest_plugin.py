@@ -26,21 +26,27 @@ def pytest_addoption(parser):
 def pytest_collect_file(file_path, parent):
     if file_path.suffix != ".ipynb" or ".ipynb_checkpoints" in file_path.parts:
         return None
-    from .selfcheck import CALL
+    from .protocol import VISIBLE_CALL
     explicit = parent.session.isinitpath(file_path)
-    if not explicit and not CALL.search(file_path.read_text(encoding="utf-8", errors="replace")):
+    if not explicit and not VISIBLE_CALL.search(file_path.read_text(encoding="utf-8", errors="replace")):
         return None  # a notebook met while scanning a folder, and not a workbook: not ours
     return WorkbookFile.from_parent(parent, path=file_path)
 
 
 class WorkbookFile(pytest.File):
-    """A workbook: collects one item per exercise, and runs the notebook once for all of them."""
+    """A workbook: collects one item per exercise, and runs the notebook once for all of them.
+
+    The first workbook's kernel is started as soon as the file is collected, so that it
+    imports JAX while pytest reads the notebook and collects.
+    """
 
     def collect(self):
+        self._kernel = _early_kernel(self)
         from .selfcheck import WorkbookError, read_workbook
         try:
             self.workbook = read_workbook(self.path)
         except WorkbookError as err:
+            self._release_kernel()
             raise self.CollectError(str(err)) from None
         self._outcomes = None
         for test in self.workbook.tests:
@@ -51,8 +57,30 @@ class WorkbookFile(pytest.File):
         if self._outcomes is None:
             from .selfcheck import run_workbook
             selected = {item.name for item in self.session.items if item.parent is self}
-            self._outcomes = run_workbook(self.workbook, selected, self.config.getoption("cell_timeout"))
+            kernel, self._kernel = self._kernel, None
+            self._outcomes = run_workbook(self.workbook, selected, self.config.getoption("cell_timeout"), kernel)
         return self._outcomes
+
+    def _release_kernel(self) -> None:
+        if getattr(self, "_kernel", None) is not None:
+            self._kernel.shutdown()
+            self._kernel = None
+
+
+def _early_kernel(workbook_file):
+    """A kernel started now for the session's first workbook (None for the others: they start
+    theirs when they run, so that a folder of notebooks does not start one kernel each)."""
+    session = workbook_file.session
+    if getattr(session, "_grader_kernel_started", False):
+        return None
+    session._grader_kernel_started = True
+    from .autograde.kernels import self_check_kernel
+    try:
+        kernel = self_check_kernel(str(workbook_file.path.parent.resolve()))
+    except Exception:  # noqa: BLE001 (run_workbook starts one itself, and reports what fails)
+        return None
+    workbook_file.session.config.add_cleanup(workbook_file._release_kernel)
+    return kernel
 
 
 class ExerciseFailed(Exception):

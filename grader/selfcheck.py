@@ -9,16 +9,12 @@ with a message naming the file and the problem for the usual slips.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from .protocol import VERDICT_MIMETYPE
-from .kernel_env import kernel_env
-
-CALL = re.compile(r"""checks\.visible\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
+from .protocol import VERDICT_MIMETYPE, VISIBLE_CALL as CALL
 
 
 class WorkbookError(Exception):
@@ -120,12 +116,13 @@ def _is_hidden_test(cell) -> bool:
 
 
 def run_workbook(workbook: Workbook, selected: set[str] | None = None,
-                 timeout: int = 120) -> dict[str, TestOutcome]:
+                 timeout: int = 120, kernel=None) -> dict[str, TestOutcome]:
     """Execute the workbook in a fresh kernel; outcome per visible test grade id.
 
     selected: grade ids to run (None: all). Code cells always run (later cells
     need them); unselected test cells and hidden test cells are left out.
-    timeout: seconds per cell.
+    timeout: seconds per cell. kernel: one from `kernels.self_check_kernel` (shut down here),
+    or None to start one now.
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -145,19 +142,24 @@ def run_workbook(workbook: Workbook, selected: set[str] | None = None,
     def on_cell_start(cell, cell_index):
         current["index"] = keep[cell_index]
 
-    client = NotebookClient(run_nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            on_cell_start=on_cell_start,
-                            resources={"metadata": {"path": str(workbook.path.parent.resolve())}})
+    if kernel is None:
+        from .autograde.kernels import self_check_kernel
+        kernel = self_check_kernel(str(workbook.path.parent.resolve()))
+    client = NotebookClient(run_nb, km=kernel.km, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            on_cell_start=on_cell_start)
     stopped: str | None = None
     try:
-        # plots are not shown by pytest: draw them without rendering images
-        with kernel_env(MPLBACKEND="Agg"):
-            client.execute()
+        kernel.ready(timeout)
+        client.execute()
     except CellTimeoutError:
         stopped = f"cell {_cell_name(workbook, current['index'])} did not finish within {timeout} s"
     except DeadKernelError:
         stopped = (f"the kernel died while running cell {_cell_name(workbook, current['index'])} "
                    f"(out of memory, or the code called os._exit / sys.exit)")
+    except RuntimeError as err:  # after DeadKernelError (one of them): died or hung in the warm-up
+        stopped = str(err)
+    finally:
+        kernel.shutdown()
     outcomes = {}
     for test in workbook.tests:
         if selected is not None and test.grade_id not in selected:

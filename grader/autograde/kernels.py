@@ -43,9 +43,10 @@ def kernel_process_env() -> dict[str, str]:
 
 
 class Kernel:
-    """A started kernel (an AsyncKernelManager `km`) in its own directory `workdir`."""
+    """A started kernel (an AsyncKernelManager `km`) with its sockets in its own directory `workdir`,
+    which is also its working directory unless `cwd` is given; `env` replaces the grading environment."""
 
-    def __init__(self, recipe: Recipe, config=None):
+    def __init__(self, recipe: Recipe, config=None, *, cwd: str | None = None, env: dict | None = None):
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
         self.recipe = recipe
@@ -56,8 +57,8 @@ class Kernel:
         self.km = AsyncKernelManager(kernel_name=recipe.kernel_name, config=config, transport="ipc",
                                      ip=os.path.join(self.workdir, "kernel"))
         self.started = time.monotonic()
-        run_sync(self.km.start_kernel)(extra_arguments=list(recipe.extra_arguments), cwd=self.workdir,
-                                        env=kernel_process_env(), stderr=self._stderr)
+        run_sync(self.km.start_kernel)(extra_arguments=list(recipe.extra_arguments), cwd=cwd or self.workdir,
+                                        env=env or kernel_process_env(), stderr=self._stderr)
         self._warm_up_id = None
         self._client = None
         if recipe.warm_modules:
@@ -126,6 +127,16 @@ class Kernel:
         self._stderr.close()
         os.unlink(self._stderr.name)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def self_check_kernel(directory: str) -> Kernel:
+    """A fresh kernel for a student's self-check, working in `directory` (the workbook's folder),
+    started now: it imports the course's modules while the caller reads the workbook.
+    Plots are drawn without rendering images (nobody sees them under pytest)."""
+    from ..kernel_env import kernel_env
+    with kernel_env(MPLBACKEND="Agg"):
+        env = dict(os.environ)
+    return Kernel(Recipe("python3", ()), cwd=directory, env=env)
 
 
 class KernelPool:
