@@ -6,8 +6,10 @@ Run by hand, not a test:
 
 Makes a temporary course with N submissions of s1_linear_models_to_ml (correct,
 one typical mistake from the exercise spec, blank, crashing), grades one copy with
-nbgrader's autograde one submission after another and another copy with the
-parallel runner, checks every student's scores are identical, and prints a table:
+nbgrader's autograde one submission after another as installed (kernels without a
+JAX compilation cache), one copy the same way but in the grader's kernel
+environment (with the cache), and another copy with the parallel runner, checks
+every student's scores are identical, and prints a table:
 total time, median interval between two results, throughput ratio, peak memory
 of the process tree, and the floor (the solution notebook executed once in a
 warm kernel, times N, divided by the workers).
@@ -15,7 +17,9 @@ warm kernel, times N, divided by the workers).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
+import os
 import shutil
 import statistics
 import sys
@@ -139,6 +143,20 @@ def floor_seconds(course: Course) -> float:
     return seconds[-1]
 
 
+@contextlib.contextmanager
+def no_compilation_cache():
+    """Kernels started meanwhile have no persistent JAX compilation cache, as with nbgrader as installed."""
+    saved = os.environ.get("GRADER_JAX_CACHE")
+    os.environ["GRADER_JAX_CACHE"] = ""
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("GRADER_JAX_CACHE")
+        else:
+            os.environ["GRADER_JAX_CACHE"] = saved
+
+
 def scores(course: Course) -> dict[str, dict]:
     """student -> every test cell's score and the total, from the gradebook."""
     return {r["student"]: r for r in course.grades() if r["assignment"] == ASSIGNMENT}
@@ -150,37 +168,45 @@ def main(argv=None) -> int:
     p.add_argument("--workers", type=int, default=None, help="grader's workers (default: one per core)")
     args = p.parse_args(argv)
     workers = args.workers or executors.default_workers()
-    console = Console()
+    console = Console(width=max(Console().width, 130))
     students = cohort(args.n)
     ids = list(students)
     with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
         base = Path(tmp)
         console.print(f"making a cohort of {args.n} submissions of {ASSIGNMENT} ...")
-        for name in ("serial", "parallel"):
+        for name in ("plain", "serial", "parallel"):
             (base / name).mkdir()
+        plain = make_course((base / "plain").resolve(), students)
         serial = make_course((base / "serial").resolve(), students)
         parallel = make_course((base / "parallel").resolve(), students)
 
         console.print("floor: the solution notebook in a warm kernel ...")
         floor_one = floor_seconds(serial)
-        console.print("nbgrader autograde, one submission after another ...")
+        console.print("nbgrader autograde as installed (no compilation cache), one submission after another ...")
+        with no_compilation_cache():
+            p_total, p_steps, p_peak, p_results = timed(lambda done: plain.autograde(ASSIGNMENT, ids, done=done))
+        console.print("nbgrader autograde with the grader's kernel environment, one after another ...")
         n_total, n_steps, n_peak, n_results = timed(lambda done: serial.autograde(ASSIGNMENT, ids, done=done))
         console.print(f"grader autograde, {workers} workers ...")
         g_total, g_steps, g_peak, g_results = timed(
             lambda done: autograde(parallel, ASSIGNMENT, ids, workers=workers, force=True, done=done))
-        a, b = scores(serial), scores(parallel)
+        a, b, c = scores(serial), scores(parallel), scores(plain)
 
-    failed = [r.student for r in list(n_results) + list(g_results) if not r.ok]
-    differ = sorted(s for s in ids if a.get(s) != b.get(s))
+    failed = [r.student for r in list(p_results) + list(n_results) + list(g_results) if not r.ok]
+    differ = sorted(s for s in ids if not a.get(s) == b.get(s) == c.get(s))
     floor = floor_one * args.n / workers
     table = Table(title=f"autograde {args.n} submissions of {ASSIGNMENT}, {workers} workers")
     for column in ("", "total s", "median s between results", "throughput vs nbgrader", "peak memory MB",
                    "vs floor"):
         table.add_column(column, justify="right")
-    table.add_row("nbgrader autograde (serial)", f"{n_total:.1f}", f"{statistics.median(n_steps):.2f}", "1.00x",
-                  f"{n_peak / 2**20:.0f}", f"{n_total / floor:.2f}x")
+    table.add_row("nbgrader autograde as installed (serial)", f"{p_total:.1f}", f"{statistics.median(p_steps):.2f}",
+                  "1.00x", f"{p_peak / 2**20:.0f}", f"{p_total / floor:.2f}x")
+    table.add_row("nbgrader autograde, grader's kernel env (serial)", f"{n_total:.1f}",
+                  f"{statistics.median(n_steps):.2f}", f"{p_total / n_total:.2f}x", f"{n_peak / 2**20:.0f}",
+                  f"{n_total / floor:.2f}x")
     table.add_row(f"grader autograde ({workers} workers)", f"{g_total:.1f}", f"{statistics.median(g_steps):.2f}",
-                  f"{n_total / g_total:.2f}x", f"{g_peak / 2**20:.0f}", f"{g_total / floor:.2f}x")
+                  f"{p_total / g_total:.2f}x ({n_total / g_total:.2f}x)", f"{g_peak / 2**20:.0f}",
+                  f"{g_total / floor:.2f}x")
     table.add_row("floor (warm kernel x N / workers)", f"{floor:.1f}", f"{floor_one / workers:.2f}", "", "", "1.00x")
     console.print(table)
     console.print(f"solution notebook in a warm kernel: {floor_one:.2f} s")
