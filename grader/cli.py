@@ -6,6 +6,7 @@ with one line naming the file and the problem, and exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from rich.console import Console
@@ -13,7 +14,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-console = Console()
+# Tables written to a file or a CI log are not cut at rich's default 80 columns ($COLUMNS still wins).
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120)
 errors = Console(stderr=True)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
