@@ -128,14 +128,18 @@ def cohort(assignment: str = ASSIGNMENT) -> list[Student]:
             "s1_gradient_descent": _gradient_descent}[assignment]()
 
 
+def _correct_and_blank(assignment: str) -> list[Student]:
+    """The two students every cohort has: every function the instructor's solution (nothing to lose),
+    and the untouched workbook (every function raises NotImplementedError, so every check fails)."""
+    names = [e.name for e in exercises.load(assignment).exercises]
+    return [Student("correct", "every exercise solved", assignment=assignment),
+            Student("blank", "handed in the workbook untouched", answer=stub, assignment=assignment,
+                    fails=sum((every_check(name, assignment) for name in names), ()))]
+
+
 def _fundamentals() -> list[Student]:
-    names = [e.name for e in exercises.load(ASSIGNMENT).exercises]
     return [
-        # Every function is the instructor's solution: nothing to lose.
-        Student("correct", "every exercise solved"),
-        # Nothing implemented: every function raises NotImplementedError, so every check fails.
-        Student("blank", "handed in the workbook untouched", answer=stub,
-                fails=sum((every_check(name) for name in names), ())),
+        *_correct_and_blank(ASSIGNMENT),
         # soft_threshold's cell dies before its def, so soft_threshold is undefined in both test cells.
         Student("crash_soft_threshold", "a NameError above the def of soft_threshold",
                 answers={"soft_threshold": crashes_before_def}, fails=every_check("soft_threshold")),
@@ -170,11 +174,8 @@ def _fundamentals() -> list[Student]:
 
 def _linear_models() -> list[Student]:
     a = "s1_linear_models_to_ml"
-    names = [e.name for e in exercises.load(a).exercises]
     return [
-        Student("correct", "every exercise solved", assignment=a),
-        Student("blank", "handed in the workbook untouched", answer=stub, assignment=a,
-                fails=sum((every_check(name, a) for name in names), ())),
+        *_correct_and_blank(a),
         # One key for W and b of a layer: their draws are shared, and the key-reuse checker sees it, also
         # in train_mlp, which calls the student's init_mlp (mistakes in building blocks carry over).
         Student("lm_shared_key_init", "init_mlp draws W and b of a layer with one key", assignment=a,
@@ -200,11 +201,8 @@ def _linear_models() -> list[Student]:
 
 def _gradient_descent() -> list[Student]:
     a = "s1_gradient_descent"
-    names = [e.name for e in exercises.load(a).exercises]
     return [
-        Student("correct", "every exercise solved", assignment=a),
-        Student("blank", "handed in the workbook untouched", answer=stub, assignment=a,
-                fails=sum((every_check(name, a) for name in names), ())),
+        *_correct_and_blank(a),
         # Without bias correction the first Adam steps are far too small: every comparison fails.
         Student("gd_adam_no_bias_correction", "adam_step without bias correction", assignment=a,
                 answers={"adam_step": mistake("missing_bias_correction")},
