@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import fnmatch
+import io
 import logging
 import os
 import re
@@ -21,6 +22,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
+
+from .files import replace_text
 
 CONFIG_FILE = "nbgrader_config.py"
 
@@ -263,13 +266,12 @@ class Course:
         columns = ["student", "assignment", "score", "max_score"]
         for row in rows:
             columns += [key for key in row if key not in columns]
-        partial = path.with_name(path.name + ".partial")
+        text = io.StringIO(newline="")
+        writer = csv.DictWriter(text, columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
         try:
-            with open(partial, "w", newline="") as f:
-                writer = csv.DictWriter(f, columns, restval="")
-                writer.writeheader()
-                writer.writerows(rows)
-            os.replace(partial, path)
+            replace_text(path, text.getvalue())
         except OSError as exc:
             raise CourseError(f"{path}: could not write grades ({exc.strerror or exc})") from None
         return path

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
+
+from ..files import replace_text
 
 VERSION = 1
 
@@ -70,7 +71,5 @@ class Manifest:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".partial")
-        partial.write_text(json.dumps({"version": VERSION, "assignment": self.assignment,
-                                       "students": self.entries}, indent=1, sort_keys=True))
-        os.replace(partial, self.path)
+        replace_text(self.path, json.dumps({"version": VERSION, "assignment": self.assignment,
+                                            "students": self.entries}, indent=1, sort_keys=True))

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import nbformat
 
+from ..files import replace_text
 from . import feedback, markup, plots
 from .disclosure import hint as lookup_hint
 from .verdicts import exercise_of, read_cells
@@ -198,9 +199,5 @@ def write(course, assignment: str, out: Path | str | None = None) -> dict[str, P
              "json": json.dumps(report.to_json(), indent=1) + "\n"}
     paths = {}
     for kind, content in files.items():
-        path = out / f"report.{kind}"
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(content, encoding="utf-8")
-        os.replace(partial, path)
-        paths[kind] = path
+        paths[kind] = replace_text(out / f"report.{kind}", content)
     return paths

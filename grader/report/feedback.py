@@ -14,7 +14,6 @@ timestamp.txt and submission_secret.txt when it has them, so that
 from __future__ import annotations
 
 import fnmatch
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Mapping
 
 import nbformat
 
+from ..files import replace_text
 from ..course import CourseError
 from . import markup
 from .disclosure import PanelView, student_view
@@ -130,18 +130,10 @@ def write(course, assignment: str, students: list[str] | None = None) -> list[Pa
             except Exception as exc:  # noqa: BLE001 (nbformat raises several kinds)
                 raise CourseError(f"{notebook}: not a readable notebook ({exc})") from None
             html = page(nb, student, assignment, scores.get(student, {}))
-            written.append(_write_text(page_path(course, student, assignment, notebook.stem), html))
+            page_file = page_path(course, student, assignment, notebook.stem)
+            page_file.parent.mkdir(parents=True, exist_ok=True)
+            written.append(replace_text(page_file, html, mode=0o644))
         for name in EXCHANGE_FILES:
             if (source / name).is_file():
                 shutil.copy(source / name, page_path(course, student, assignment).parent / name)
     return written
-
-
-def _write_text(path: Path, text: str) -> Path:
-    """Replace `path` with `text` atomically (mode 644, as nbgrader's feedback)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    os.chmod(partial, 0o644)
-    os.replace(partial, path)
-    return path
