@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from . import exercises
 from .checks import grade, snippets
-from .protocol import VERDICT_MIMETYPE
+from .protocol import verdict_of
 
 
 @dataclass(frozen=True)
@@ -143,12 +143,9 @@ def _read_cells(path, exercise) -> tuple[float, tuple[str, ...]]:
             continue
         score, max_score = determine_grade(cell)
         lost += max_score - (score or 0.0)
-        for output in cell.get("outputs", []):
-            verdict = output.get("data", {}).get(VERDICT_MIMETYPE)
-            if verdict:
-                hints += verdict.get("hints", [])
-            elif output.get("output_type") == "error":
-                hints.append("error:" + re.sub(r"\W+", "_", output.get("ename", "")))
+        hints += (verdict_of(cell) or {}).get("hints", [])
+        hints += ["error:" + re.sub(r"\W+", "_", output.get("ename", ""))
+                  for output in cell.get("outputs", []) if output.get("output_type") == "error"]
     return lost, tuple(hints)
 
 

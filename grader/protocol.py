@@ -6,3 +6,18 @@ VERDICT_MIMETYPE = "application/vnd.grader.verdict+json"
 
 # A visible test cell's call: checks.visible("<assignment>", "<exercise>").
 VISIBLE_CALL = re.compile(r"""checks\.visible\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
+
+
+def format_points(x: float) -> str:
+    """Points for people: at most two decimals, no trailing zeros (0.67, 1.5, 2)."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def verdict_of(cell) -> dict | None:
+    """The last verdict a test cell displayed (a notebook cell as a dict or nbformat node), or None."""
+    found = None
+    for out in cell.get("outputs", []):
+        data = out.get("data", {}) if isinstance(out, dict) else {}
+        if isinstance(data.get(VERDICT_MIMETYPE), dict):
+            found = data[VERDICT_MIMETYPE]
+    return found

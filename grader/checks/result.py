@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from .. import hints
+from ..protocol import format_points
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,13 @@ class Verdict:
 
     def render(self) -> str:
         """Plain text for a notebook or a terminal: one line per check, hints once each."""
-        title = f"{self.exercise} ({self.part} tests): {_fmt(self.score)} / {_fmt(self.max_points)} points"
+        title = f"{self.exercise} ({self.part} tests): {format_points(self.score)} / {format_points(self.max_points)} points"
         lines = [title]
         shown_hints: set[str] = set()
         shown_messages: set[str] = set()
         for r in self.results:
             mark = "PASS" if r.passed else ("SKIP" if not r.assessed else "FAIL")
-            lines.append(f"  [{mark}] {r.describe}  ({_fmt(r.points if r.passed else 0)}/{_fmt(r.max_points)})")
+            lines.append(f"  [{mark}] {r.describe}  ({format_points(r.points if r.passed else 0)}/{format_points(r.max_points)})")
             if r.passed:
                 continue
             if r.message in shown_messages:
@@ -81,8 +82,3 @@ class Verdict:
                 lines.append(f"         Fix: {h.fix}")
         lines.extend(f"  Note: {n}" for n in self.notes)
         return "\n".join(lines)
-
-
-def _fmt(x: float) -> str:
-    """Points for people: at most two decimals, no trailing zeros (0.67, 1.5, 2)."""
-    return f"{x:.2f}".rstrip("0").rstrip(".")

@@ -15,6 +15,8 @@ import jinja2
 import mistune
 from markupsafe import Markup, escape
 
+from ..protocol import format_points
+
 MAX_OUTPUT_LINES = 60
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
@@ -22,9 +24,7 @@ _IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml")
 
 def points(x: float | None) -> str:
     """Points for people: at most two decimals, no trailing zeros (0.67, 1.5, 2); an em dash for None."""
-    if x is None:
-        return "—"
-    return f"{x:.2f}".rstrip("0").rstrip(".")
+    return "—" if x is None else format_points(x)
 
 
 def percent(part: int, whole: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..protocol import VERDICT_MIMETYPE
+from ..protocol import verdict_of
 
 
 @dataclass(frozen=True)
@@ -53,16 +53,6 @@ def exercise_of(grade_id: str) -> str:
 def source_of(cell: dict) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else source
-
-
-def verdict_of(cell: dict) -> dict | None:
-    """The last verdict the cell displayed (the check library displays it after running the student's code)."""
-    found = None
-    for out in cell.get("outputs", []):
-        data = out.get("data", {}) if isinstance(out, dict) else {}
-        if isinstance(data.get(VERDICT_MIMETYPE), dict):
-            found = data[VERDICT_MIMETYPE]
-    return found
 
 
 def read_cell(cell: dict) -> TestCell:
