@@ -24,15 +24,23 @@ def kernel_environment() -> dict[str, str]:
     return env
 
 
+def environ(**extra: str) -> dict[str, str]:
+    """This process's environment with `kernel_environment()` and `extra` set: what a kernel
+    started inside `kernel_env(**extra)` gets. A JAX cache folder already chosen by the user is kept."""
+    env = dict(os.environ)
+    for key, value in {**kernel_environment(), **extra}.items():
+        if key == "JAX_PLATFORMS" or key in extra or key not in env:
+            env[key] = value
+    return env
+
+
 @contextlib.contextmanager
 def kernel_env(**extra: str):
-    """Set `kernel_environment()` (and `extra` variables) in os.environ, which kernels inherit,
-    for the duration; a JAX cache folder already chosen by the user is kept."""
-    env = {**kernel_environment(), **extra}
-    saved = {k: os.environ.get(k) for k in env}
-    for key, value in env.items():
-        if key == "JAX_PLATFORMS" or key in extra or key not in os.environ:
-            os.environ[key] = value
+    """Set `environ(**extra)` in os.environ, which kernels inherit, for the duration."""
+    env = environ(**extra)
+    saved = {k: os.environ.get(k) for k in {**kernel_environment(), **extra}}
+    for key in saved:
+        os.environ[key] = env[key]
     try:
         yield
     finally:

@@ -23,15 +23,6 @@ def pytest_addoption(parser):
                     help="seconds a workbook cell may run before it is stopped (default 120)")
 
 
-def _skip_unused_iri_support() -> None:
-    """nbformat validates notebooks with jsonschema, which imports its optional IRI format
-    checker (rfc3987_syntax) when installed: 1.6 s of building a grammar, for a format the
-    notebook schema never uses. Mark it absent (jsonschema then skips that format) unless
-    something already imported it."""
-    import sys
-    sys.modules.setdefault("rfc3987_syntax", None)
-
-
 def pytest_collect_file(file_path, parent):
     if file_path.suffix != ".ipynb" or ".ipynb_checkpoints" in file_path.parts:
         return None
@@ -51,7 +42,6 @@ class WorkbookFile(pytest.File):
 
     def collect(self):
         self._kernel = _early_kernel(self)
-        _skip_unused_iri_support()
         from .selfcheck import WorkbookError, read_workbook
         try:
             self.workbook = read_workbook(self.path)

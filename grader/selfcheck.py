@@ -9,10 +9,17 @@ with a message naming the file and the problem for the usual slips.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
+# nbformat validates notebooks with jsonschema, which imports its optional IRI format checker
+# (rfc3987_syntax) when installed: 1.6 s of building a grammar, for a format the notebook schema
+# never uses. Marked absent (jsonschema then skips that format) unless something imported it already;
+# this keeps `pytest workbook.ipynb` and `grader check` quick.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402 (after the line above)
 
 from .protocol import VERDICT_MIMETYPE, VISIBLE_CALL as CALL
 

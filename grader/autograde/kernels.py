@@ -42,9 +42,8 @@ ONE_THREAD_XLA = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_thread
 def kernel_process_env() -> dict[str, str]:
     """The environment of a grading kernel: this process's, grader.kernel_env's variables,
     XLA on one thread, NBGRADER_EXECUTION."""
-    from ..kernel_env import kernel_env
-    with kernel_env():
-        env = dict(os.environ)
+    from ..kernel_env import environ
+    env = environ()
     env["XLA_FLAGS"] = " ".join(filter(None, (env.get("XLA_FLAGS", ""), ONE_THREAD_XLA)))
     env["NBGRADER_EXECUTION"] = "autograde"
     return env
@@ -141,10 +140,8 @@ def self_check_kernel(directory: str) -> Kernel:
     """A fresh kernel for a student's self-check, working in `directory` (the workbook's folder),
     started now: it imports the course's modules while the caller reads the workbook.
     Plots are drawn without rendering images (nobody sees them under pytest)."""
-    from ..kernel_env import kernel_env
-    with kernel_env(MPLBACKEND="Agg"):
-        env = dict(os.environ)
-    return Kernel(Recipe("python3", ()), cwd=directory, env=env)
+    from ..kernel_env import environ
+    return Kernel(Recipe("python3", ()), cwd=directory, env=environ(MPLBACKEND="Agg"))
 
 
 class KernelPool:
