@@ -49,6 +49,8 @@ def table(assignment: str, results, scores: dict[str, tuple[float, float]]) -> T
     for graded in sorted(results, key=lambda r: (r.ok, r.student)):
         score, maximum = scores.get(graded.student, (None, None))
         status = "[green]graded[/]" if graded.ok else f"[red]failed:[/] {escape(graded.message)}"
+        if graded.ok and graded.message:
+            status += f" [yellow](cells not run: {escape(graded.message)})[/]"
         out.add_row(escape(graded.student), "" if score is None or not graded.ok else f"{score:g}",
                     "" if maximum is None else f"{maximum:g}", status)
     return out

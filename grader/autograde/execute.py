@@ -53,11 +53,13 @@ def _execute(job: Job, notebook: Notebook, log: logging.Logger, ahead: int, warm
     from nbgrader.preprocessors import Execute
     from traitlets.config import Config
 
+    from .judged import JudgedExecute
+
     config = Config(job.config)
     config.merge(Config({"Exporter": {"default_preprocessors": []}}))
     exporter = NotebookExporter(config=config, log=log)
     for step in job.steps:
-        exporter.register_preprocessor(step)
+        exporter.register_preprocessor(JudgedExecute if step is Execute else step)
     executes = [pp for pp in exporter._preprocessors if isinstance(pp, Execute)]
     recipe = _recipe(executes, notebook, warm_modules)
     kernel = pool(ahead).take(recipe, config) if recipe else None
@@ -83,7 +85,8 @@ def _execute(job: Job, notebook: Notebook, log: logging.Logger, ahead: int, warm
     finally:
         if kernel is not None:
             kernel.shutdown()
-    return Notebook(notebook.name, "", resources, output)
+    problems = [e.problem for e in executes if getattr(e, "problem", "")]
+    return Notebook(notebook.name, "", resources, output, f"{notebook.name}.ipynb: {problems[0]}" if problems else "")
 
 
 def _recipe(executes, notebook: Notebook, warm_modules) -> Recipe | None:

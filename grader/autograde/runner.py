@@ -114,7 +114,8 @@ def _finish(submission: Submission, future: cf.Future) -> Autograded:
         return Autograded(student, False, f"{submission.destination}: could not be saved: "
                                           f"{_reason(exc, submission.log_text())}",
                           submission.log_text() + executed.log)
-    return Autograded(student, True, "", submission.log_text() + executed.log)
+    problems = "; ".join(n.problem for n in executed.notebooks if n.problem)
+    return Autograded(student, True, problems, submission.log_text() + executed.log)
 
 
 def _reason(exc: Exception, log: str) -> str:

@@ -35,6 +35,7 @@ class Notebook:
     source: str
     resources: dict
     output: str = ""
+    problem: str = ""              # why some cells did not run (the kernel died or was stopped), if they did not
 
 
 @dataclass

@@ -43,24 +43,36 @@ def hidden(assignment: str, exercise: str, fn=None) -> Score:
     return _grade_and_show(assignment, exercise, "hidden", fn, sys._getframe(1).f_globals)
 
 
-def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | None = None) -> Verdict:
-    """Verdict of one part ("visible" or "hidden") without printing anything."""
+def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | None = None,
+          remote=None) -> Verdict:
+    """Verdict of one part ("visible" or "hidden") without printing anything.
+
+    remote: a grader.judge.remote.Remote for the exercise, when the function lives in a
+    student's kernel (the checks run here, each call of the function runs there).
+    """
     spec = exercises.load(assignment)[exercise]
-    missing = None
-    if fn is None:
-        fn = (namespace or {}).get(exercise)
+    if remote is not None:
+        kind, type_name = remote.lookup()
+        fn = remote.student
+    else:
         if fn is None:
-            missing = Outcome(False, f"`{exercise}` is not defined. Run the cell that defines it "
-                                     f"(and keep the name `{spec.signature}`).", "not_defined")
-        elif not callable(fn):
-            missing = Outcome(False, f"`{exercise}` is a {type(fn).__name__}, not a function.", "not_callable")
+            fn = (namespace or {}).get(exercise)
+        kind = "missing" if fn is None else ("function" if callable(fn) else "other")
+        type_name = type(fn).__name__
+    missing = None
+    if kind == "missing":
+        missing = Outcome(False, f"`{exercise}` is not defined. Run the cell that defines it "
+                                 f"(and keep the name `{spec.signature}`).", "not_defined")
+    elif kind != "function":
+        missing = Outcome(False, f"`{exercise}` is a {type_name}, not a function.", "not_callable")
     try:
         cases, refs = reference.cases_and_references(assignment, exercise, part)
     except reference.MissingReferenceData as err:
         cases, refs = [], None
         missing = missing or Outcome(False, str(err), None)
-    verdict = run_part(assignment, spec, part, fn if missing is None else None, cases, refs, missing)
-    HISTORY.append(verdict)
+    verdict = run_part(assignment, spec, part, fn if missing is None else None, cases, refs, missing, remote)
+    if remote is None:                  # the grading process keeps no history of its students
+        HISTORY.append(verdict)
     return verdict
 
 

@@ -87,6 +87,7 @@ class Context:
     cases: Sequence[Case]
     references: Sequence[dict[str, Any]] | None
     hidden: bool
+    remote: Any = None   # a grader.judge.remote.Remote when the function lives in the student's kernel
 
     def args(self, case: Case, readonly_numpy: bool = False) -> tuple:
         return materialize(case.args, self.exercise.functions, readonly_numpy)
@@ -105,8 +106,20 @@ class Context:
 
     def call(self, fn: Callable, *args, doing: str = ""):
         """fn(*args), with any exception turned into a StudentCodeError."""
+        return self.call_keeping_inputs(fn, *args, doing=doing)[0]
+
+    def call_keeping_inputs(self, fn: Callable, *args, doing: str = "") -> tuple:
+        """(fn(*args), the arguments as they are after the call), like `call`.
+
+        When the student's function lives in a kernel (`remote`), a call involving it
+        runs there and both come back as raw values; the arguments here are untouched.
+        """
+        if self.remote is not None:
+            done = self.remote.call(fn, args, doing)
+            if done is not None:
+                return done
         try:
-            return fn(*args)
+            return fn(*args), args
         except Exception as exc:  # noqa: BLE001 (student code may raise anything)
             raise errors.from_exception(exc, doing) from None
 

@@ -8,6 +8,8 @@ where correct implementations may disagree.
 """
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,13 +21,15 @@ from .values import matches_reference
 
 def grad_of_sum(argnum: int = 0):
     """Probe: d/d(args[argnum]) of sum(fn(*args)); same shape as that argument."""
-    def probe(fn, *args):
-        def scalar(a):
-            new_args = list(args)
-            new_args[argnum] = a
-            return jnp.sum(fn(*new_args))
-        return jax.grad(scalar)(args[argnum])
-    return probe
+    return functools.partial(_grad_of_sum, argnum)
+
+
+def _grad_of_sum(argnum: int, fn, *args):
+    def scalar(a):
+        new_args = list(args)
+        new_args[argnum] = a
+        return jnp.sum(fn(*new_args))
+    return jax.grad(scalar)(args[argnum])
 
 
 def gradient_matches_reference(probe: str = "gradient", *, describe: str = "its gradient (jax.grad) is right",

@@ -8,6 +8,7 @@ result, and draws meant to be independent must not be identical or correlated.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 
 import jax
@@ -33,6 +34,19 @@ def _shortened(case, shorter):
     return case if shorter is None else dataclasses.replace(case, args=tuple(shorter(case.args)))
 
 
+def under_key_reuse_checker(fn, *args):
+    """fn(*args) with JAX's key-reuse checker on (a key used twice raises KeyReuseError)."""
+    with jax.debug_key_reuse(True):
+        return fn(*args)
+
+
+def after_reseeding(seed: int, fn, *args):
+    """fn(*args) after seeding numpy's and Python's global random state with `seed`."""
+    np.random.seed(seed)
+    random.seed(seed)
+    return fn(*args)
+
+
 def _outputs_equal(a, b) -> bool:
     la, lb = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
     return len(la) == len(lb) and all(
@@ -48,8 +62,7 @@ def no_key_reuse(*, shorter=None, weight: float = 1.0, requires: tuple[str, ...]
     def run(ctx) -> Outcome:
         for case in ctx.cases:
             try:
-                with jax.debug_key_reuse(True):
-                    ctx.call(ctx.fn, *ctx.args(_shortened(case, shorter)))
+                ctx.call(functools.partial(under_key_reuse_checker, ctx.fn), *ctx.args(_shortened(case, shorter)))
             except StudentCodeError as err:
                 return ctx.failed(case, err)
         return Outcome(True)
@@ -61,12 +74,8 @@ def same_key_same_result(*, weight: float = 1.0, requires: tuple[str, ...] = ())
     def run(ctx) -> Outcome:
         for case in ctx.cases:
             try:
-                np.random.seed(1)
-                random.seed(1)
-                first = ctx.call(ctx.fn, *ctx.args(case))
-                np.random.seed(2)
-                random.seed(2)
-                second = ctx.call(ctx.fn, *ctx.args(case))
+                first = ctx.call(functools.partial(after_reseeding, 1, ctx.fn), *ctx.args(case))
+                second = ctx.call(functools.partial(after_reseeding, 2, ctx.fn), *ctx.args(case))
             except StudentCodeError as err:
                 return ctx.failed(case, err)
             if not _outputs_equal(first, second):
@@ -104,10 +113,9 @@ def deterministic_in_key(key_argnum: int = 0, *, shorter=None, weight: float = 1
             outs = []
             short = _shortened(case, shorter)
             for n, seed in enumerate((21, 21, 22)):
-                np.random.seed(n)
-                random.seed(n)
                 try:
-                    outs.append(ctx.call(ctx.fn, *ctx.args(_with_key(short, key_argnum, seed))))
+                    outs.append(ctx.call(functools.partial(after_reseeding, n, ctx.fn),
+                                         *ctx.args(_with_key(short, key_argnum, seed))))
                 except StudentCodeError as err:
                     return ctx.failed(case, err)
             if not _outputs_equal(outs[0], outs[1]):

@@ -41,10 +41,10 @@ def inputs_unchanged(*, readonly_numpy: bool = False, weight: float = 1.0,
             args = ctx.args(case, readonly_numpy=readonly_numpy)
             before = _snapshot(args)
             try:
-                ctx.call(ctx.fn, *args)
+                _, after = ctx.call_keeping_inputs(ctx.fn, *args)
             except StudentCodeError as err:
                 return ctx.failed(case, err)
-            if not _same(before, _snapshot(args)):
+            if not _same(before, _snapshot(after)):
                 return Outcome(False, f"On {ctx.label(case)}: an argument was different after the call.",
                                "input_modified")
         return Outcome(True)

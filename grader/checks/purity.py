@@ -6,11 +6,19 @@ JAX's tracer errors and are explained by their hints.
 """
 from __future__ import annotations
 
+import functools
+
 import jax
 
 from ..exercises.spec import Check, Outcome
 from . import trees
 from .errors import StudentCodeError
+
+
+def jit_checking_leaks(fn, static_argnums: tuple[int, ...], *args):
+    """jax.jit(fn, static_argnums)(*args), traced under jax.checking_leaks()."""
+    with jax.checking_leaks():
+        return jax.jit(fn, static_argnums=static_argnums)(*args)
 
 
 def jit_matches_eager(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
@@ -23,9 +31,8 @@ def jit_matches_eager(*, weight: float = 1.0, requires: tuple[str, ...] = ()) ->
             except StudentCodeError as err:
                 return ctx.failed(case, err)
             try:
-                with jax.checking_leaks():
-                    compiled = jax.jit(ctx.fn, static_argnums=ctx.exercise.static_argnums)
-                    jitted = ctx.call(compiled, *args, doing="under jax.jit")
+                jitted = ctx.call(functools.partial(jit_checking_leaks, ctx.fn, ctx.exercise.static_argnums),
+                                  *args, doing="under jax.jit")
             except StudentCodeError as err:
                 hint = "not_jittable" if err.hint == "student_exception" else err.hint
                 return Outcome(False, f"On {ctx.label(case)}: {err.message}", hint)

@@ -19,14 +19,16 @@ _STOP_HINTS = ("not_implemented", "not_defined", "not_callable")
 
 
 def run_part(assignment: str, exercise: Exercise, part: str, fn: Callable | None,
-             cases: Sequence, references: Sequence | None, missing: Outcome | None = None) -> Verdict:
+             cases: Sequence, references: Sequence | None, missing: Outcome | None = None,
+             remote=None) -> Verdict:
     """Verdict of the `part` ("visible" or "hidden") checks of `fn` on `cases`.
 
     `missing` is the outcome to give every check when there is no function to check.
+    `remote` (a grader.judge.remote.Remote): `fn` lives in the student's kernel.
     """
     checks = exercise.part(part).checks
     verdict = Verdict(assignment, exercise.name, part)
-    ctx = Context(exercise, fn, cases, references, hidden=(part == "hidden"))
+    ctx = Context(exercise, fn, cases, references, hidden=(part == "hidden"), remote=remote)
     outcomes: dict[str, Outcome] = {}
     stop: Outcome | None = missing
     with quiet() as captured:
@@ -51,6 +53,9 @@ def run_part(assignment: str, exercise: Exercise, part: str, fn: Callable | None
             first = verdict.results[0]
             verdict.results[0] = CheckResult(first.name, first.describe, False, 0.0, first.max_points,
                                              missing.message, missing.hint)
+    if remote is not None:              # what the function printed or warned in the kernel
+        captured.stdout += "printed" if remote.printed else ""
+        captured.warnings.extend(remote.warnings)
     verdict.notes.extend(captured.notes())
     return verdict
 

@@ -18,6 +18,11 @@ HINTS = [
     Hint("student_exception", "Your code raised an error",
          "Calling your function raised an exception (shown with your line).",
          "Run your function on the input shown and read the error message from the bottom up."),
+    Hint("too_slow", "Did not finish in time",
+         "Your function was still running when the test cell's time was up (an endless loop, or far more work "
+         "than the exercise needs).",
+         "Run your function on a small input and check that every loop ends; use vectorised jax.numpy "
+         "operations instead of Python loops over array entries."),
     # --- values ---------------------------------------------------------------
     Hint("wrong_structure", "Wrong kind of result",
          "The result does not have the structure the exercise asks for "

@@ -1,0 +1,123 @@
+"""nbgrader's Execute step, with the graded test cells judged outside the student's kernel.
+
+`JudgedExecute` executes a submission like nbgrader's `Execute`, except:
+
+- a graded test cell that calls `checks.visible`/`checks.hidden` (grader.judge.cells)
+  is not sent to the kernel: the checks run in this process, each call of the
+  student's function runs in the kernel (grader.judge.remote), and the cell gets
+  the verdict and score computed here. Its time limit is the per-cell timeout;
+- the whole notebook has a time limit too (`notebook_timeout`), after which the
+  kernel is killed;
+- once the kernel has died (a crash, `os._exit`, an out-of-memory kill) or was
+  killed, the cells not run yet get an error output saying why (0 points) and
+  the notebook is still saved: what ran keeps its points. `problem` says why.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
+from nbformat import from_dict
+from nbgrader.preprocessors import Execute
+from traitlets import Integer
+
+from ..judge import cells
+from ..judge.channel import KernelChannel, KernelGone
+
+
+class JudgedExecute(Execute):
+    """nbgrader's Execute; graded test cells judged by the grader (see the module docstring)."""
+
+    notebook_timeout = Integer(900, help="Seconds the whole notebook may take; then the kernel is killed "
+                                         "and the cells left score 0.").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self.problem = ""            # why cells could not run (empty when all ran)
+        self._channel = None
+        timer = threading.Timer(self.notebook_timeout, self._stop,
+                                [f"the notebook did not finish within {self.notebook_timeout} s"])
+        timer.daemon = True
+        timer.start()
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            timer.cancel()
+            if self._channel is not None:
+                self._channel.close()
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if self.problem:
+            if cell.cell_type == "code" and cell.source.strip():
+                cell.outputs = [from_dict(cells.error_output("NotRun", f"not run: {self.problem}"))]
+            return cell
+        target = cells.target(cell)
+        try:
+            if target is None:
+                return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+            outputs = await asyncio.to_thread(self._judge, *target)
+            cell.outputs = [from_dict(o) for o in outputs]
+            return cell
+        except (DeadKernelError, KernelGone):
+            self.problem = self.problem or self._death()
+            cell.outputs = list(cell.get("outputs", [])) + [
+                from_dict(cells.error_output("DeadKernelError", self.problem))]
+            return cell
+
+    execute_cell = run_sync(async_execute_cell)     # nbclient binds its own coroutine here
+
+    def _judge(self, assignment: str, exercise: str, part: str) -> list[dict]:
+        """Outputs of a judged test cell (runs in a thread; the kernel is idle meanwhile)."""
+        from .. import checks, exercises
+        from ..judge.remote import Remote
+        if self._channel is None:
+            self._channel = KernelChannel(self.km, self._alive, self._stop)
+        try:
+            spec = exercises.load(assignment)[exercise]
+            seconds = float(self.timeout or 60)
+            remote = Remote(self._channel, assignment, spec, time.monotonic() + seconds, seconds)
+            verdict = checks.grade(assignment, exercise, part, remote=remote)
+        except KernelGone:
+            raise
+        except Exception as exc:  # noqa: BLE001 (the cell scores 0 and says why; the notebook goes on)
+            self.log.error("judging %s (%s tests) failed: %s: %s", exercise, part, type(exc).__name__, exc)
+            return [cells.error_output("GraderError", f"the {part} tests of {exercise} could not be judged: "
+                                                      f"{type(exc).__name__}: {exc}")]
+        return cells.verdict_outputs(verdict, None)
+
+    def _process(self):
+        """The kernel's process (the sandbox's, when sandboxed), as jupyter_client started it."""
+        return getattr(getattr(self.km, "provisioner", None), "process", None)
+
+    def _alive(self) -> bool:
+        process = self._process()
+        return process is not None and process.poll() is None
+
+    def _stop(self, reason: str) -> None:
+        """Kill the kernel (and its process group) because of `reason` (the first reason is kept)."""
+        self.problem = self.problem or reason
+        process = self._process()
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except OSError:
+            process.kill()
+
+    def _death(self) -> str:
+        """Why the kernel is gone, from its exit status."""
+        process = self._process()
+        code = process.poll() if process is not None else None
+        if code is None:
+            return "the kernel stopped answering"
+        if code < 0 or code > 128:
+            number = -code if code < 0 else code - 128
+            name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+            more = " (out of memory?)" if name in ("SIGKILL", "SIGSEGV", "SIGABRT", "SIGBUS") else ""
+            return f"the kernel died: killed by {name}{more}"
+        return f"the kernel died: it exited with status {code}"
+

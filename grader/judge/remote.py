@@ -1,0 +1,79 @@
+"""The student's function as the checks see it when it lives in the student's kernel.
+
+`Remote.call(fn, args)` sends the call to the kernel when `fn` involves the
+student's function (a `wire.StudentFunction`, possibly inside a probe, a
+`functools.partial` or `jax.jit` wrapper), and returns the decoded raw result;
+calls that do not involve it (a known mistake's model, run to name a hint) run
+here. A test cell's calls share its time limit.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Callable
+
+from ..checks.errors import StudentCodeError
+from . import wire
+from .channel import KernelChannel, KernelGone, TooSlow
+
+
+class Remote:
+    """Calls into `channel`'s kernel for the checks of one exercise of `assignment`, until `deadline`."""
+
+    def __init__(self, channel: KernelChannel, assignment: str, exercise, deadline: float, seconds: float):
+        self.channel = channel
+        self.exercise = exercise
+        self.deadline = deadline
+        self.seconds = seconds
+        self.printed = False
+        self.warnings: list[str] = []
+        self.references = {id(f): ("probe", assignment, exercise.name, name) for name, f in exercise.probes.items()}
+        self.references.update({id(f): ("function", assignment, exercise.name, name)
+                                for name, f in exercise.functions.items()})
+
+    @property
+    def student(self) -> wire.StudentFunction:
+        return wire.StudentFunction(self.exercise.name)
+
+    def lookup(self) -> tuple[str, str]:
+        """("function" | "missing" | "other", type name) of the exercise's name in the kernel."""
+        expression = f"__import__('grader.judge.kernel_side', fromlist=['lookup']).lookup({self.exercise.name!r})"
+        found = json.loads(self._evaluate(expression))
+        return str(found.get("kind", "missing")), str(found.get("type", ""))
+
+    def call(self, fn: Callable, args: tuple, doing: str = "") -> tuple | None:
+        """(result, inputs after the call) of fn(*args) in the kernel, or None when `fn` does not
+        involve the student's function (the caller runs it). Raises StudentCodeError like Context.call."""
+        payload, students = wire.dump_call(fn, args, self.references)
+        if not students:
+            return None
+        expression = (f"__import__('grader.judge.kernel_side', fromlist=['call']).call("
+                      f"{base64.b64encode(payload).decode('ascii')!r}, {doing!r}, True)")
+        try:
+            reply = wire.loads(self._evaluate(expression))
+            if not isinstance(reply, dict):
+                raise ValueError("not a JSON object")
+            self.printed = self.printed or reply.get("printed") is True
+            self.warnings.extend(str(w) for w in reply.get("warnings", [])[:10] if isinstance(w, str))
+            if "error" in reply:
+                hint, message = reply["error"]
+                raise StudentCodeError(str(hint), str(message))
+            inputs = wire.decode(reply["inputs"]) if "inputs" in reply else args
+            return wire.decode(reply["value"]), inputs
+        except StudentCodeError:
+            raise
+        except TooSlow:
+            raise StudentCodeError("too_slow", f"Your function did not finish within the {self.seconds:g} s "
+                                               f"this test cell may take{(' ' + doing) if doing else ''}.") from None
+        except (ValueError, KeyError, TypeError, RuntimeError) as exc:
+            raise StudentCodeError("student_exception", f"The kernel's answer could not be read "
+                                                        f"({type(exc).__name__}: {exc}).") from None
+
+    def _evaluate(self, expression: str) -> str:
+        if time.monotonic() >= self.deadline:
+            raise TooSlow()
+        return self.channel.evaluate(expression, self.deadline)
+
+
+__all__ = ["Remote", "KernelGone"]
