@@ -27,7 +27,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 from ..judge import cells
-from ..judge.channel import KernelChannel, KernelGone
+from ..judge.channel import KernelChannel, KernelGone, TooSlow
 
 
 class JudgedExecute(Execute):
@@ -76,13 +76,16 @@ class JudgedExecute(Execute):
         from ..judge.remote import Remote
         if self._channel is None:
             self._channel = KernelChannel(self.km, self._alive, self._stop)
+        seconds = float(self.timeout or 60)
         try:
             spec = exercises.load(assignment)[exercise]
-            seconds = float(self.timeout or 60)
             remote = Remote(self._channel, assignment, spec, time.monotonic() + seconds, seconds)
             verdict = checks.grade(assignment, exercise, part, remote=remote)
         except KernelGone:
             raise
+        except TooSlow:
+            return [cells.error_output("CellTimeoutError", f"the kernel did not answer the {part} tests of "
+                                                            f"{exercise} within {seconds:g} s")]
         except Exception as exc:  # noqa: BLE001 (the cell scores 0 and says why; the notebook goes on)
             self.log.error("judging %s (%s tests) failed: %s: %s", exercise, part, type(exc).__name__, exc)
             return [cells.error_output("GraderError", f"the {part} tests of {exercise} could not be judged: "

@@ -10,10 +10,13 @@ its own, which is shut down after it: no state passes between students.
 Each kernel runs in a new empty directory of its own (its working directory; the
 submission's files are put there when it is taken) and inherits the kernel
 environment of grader.kernel_env plus NBGRADER_EXECUTION=autograde, as under
-nbgrader autograde.
+nbgrader autograde. A recipe with `sandbox` limits starts its kernels in a sandbox
+(grader.autograde.sandbox) that sees only that directory, the Python installation
+and the grader package.
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -21,16 +24,20 @@ import threading
 import time
 from dataclasses import dataclass
 
+from . import sandbox as sandboxing
+
 # Imported by a kernel while it waits: what the course's notebooks import first.
 WARM_MODULES = ("jax", "jax.numpy", "numpy", "matplotlib.pyplot", "grader.checks", "grader.data")
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How to start a kernel: its kernelspec name, extra arguments, the modules to import ahead."""
+    """How to start a kernel: its kernelspec name, extra arguments, the modules to import ahead,
+    and the limits of the sandbox it runs in (None: no sandbox)."""
     kernel_name: str
     extra_arguments: tuple[str, ...]
     warm_modules: tuple[str, ...] = WARM_MODULES
+    sandbox: sandboxing.Limits | None = None
 
 
 # XLA's CPU backend runs each operation on a pool of threads, one per core. Grading
@@ -49,23 +56,76 @@ def kernel_process_env() -> dict[str, str]:
     return env
 
 
+def sandboxed_env(env: dict[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The environment of a sandboxed kernel made from `env`, and the host directories it may read:
+    the JAX compilation cache, read-only (JAX is told never to write there, so it warns about nothing)."""
+    env = sandboxing.environment(env)
+    cache = env.get("JAX_COMPILATION_CACHE_DIR", "")
+    if cache and os.path.isdir(cache):
+        env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "1e12"
+        return env, (os.path.realpath(cache),)
+    env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    return env, ()
+
+
+@functools.cache
+def _sandboxed_manager():
+    """AsyncKernelManager whose kernel command runs in a sandbox: set `sandbox` to sandbox.command's
+    keyword arguments (its connection file must be in the sandbox's workdir)."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SandboxedKernelManager(AsyncKernelManager):
+        sandbox: dict = {}
+
+        def format_kernel_cmd(self, extra_arguments=None):
+            # called once the connection file is written: the sandbox's uid must read it
+            sandboxing.prepare_workdir(self.sandbox["workdir"], self.sandbox["uid"])
+            return sandboxing.command(super().format_kernel_cmd(extra_arguments), **self.sandbox)
+
+    return SandboxedKernelManager
+
+
 class Kernel:
     """A started kernel (an AsyncKernelManager `km`) with its sockets in its own directory `workdir`,
-    which is also its working directory unless `cwd` is given; `env` replaces the grading environment."""
+    which is also its working directory unless `cwd` is given; `env` replaces the grading environment.
+    With `sandbox` limits (default: the recipe's) it runs in a sandbox, working in `workdir`,
+    as the unprivileged `uid` when started by root (else `uid` is None)."""
 
-    def __init__(self, recipe: Recipe, config=None, *, cwd: str | None = None, env: dict | None = None):
+    def __init__(self, recipe: Recipe, config=None, *, cwd: str | None = None, env: dict | None = None,
+                 sandbox: sandboxing.Limits | None = None):
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
         self.recipe = recipe
+        sandbox = sandbox if sandbox is not None else recipe.sandbox
+        if sandbox is not None and cwd is not None:
+            raise ValueError("a sandboxed kernel works in its own directory: no cwd")
         self.workdir = tempfile.mkdtemp(prefix="grader-kernel-")
         self._stderr = open(os.path.join(tempfile.gettempdir(), f"grader-kernel-{os.getpid()}-{id(self)}.err"), "w+b")
+        env = env or kernel_process_env()
         # IPC sockets in the kernel's own directory: no TCP port to race for between kernels started at once
         # (a TCP port found free can be taken by another kernel before this one binds it), and nothing on the network
-        self.km = AsyncKernelManager(kernel_name=recipe.kernel_name, config=config, transport="ipc",
-                                     ip=os.path.join(self.workdir, "kernel"))
+        self.uid = None
+        if sandbox is None:
+            self.km = AsyncKernelManager(kernel_name=recipe.kernel_name, config=config, transport="ipc",
+                                         ip=os.path.join(self.workdir, "kernel"))
+            launch = {}
+        else:
+            self.workdir = os.path.realpath(self.workdir)       # the same path inside the sandbox
+            self.uid = sandboxing.fresh_uid()
+            env, readable = sandboxed_env(env)
+            self.km = _sandboxed_manager()(kernel_name=recipe.kernel_name, config=config, transport="ipc",
+                                           ip=os.path.join(self.workdir, "kernel"),
+                                           connection_file=os.path.join(self.workdir, "kernel.json"))
+            self.km.sandbox = {"workdir": self.workdir, "limits": sandbox, "uid": self.uid, "readable": readable}
+            # SIGINT to the kernel's process group would stop bwrap, and the sandbox with it
+            self.km.kernel_spec.interrupt_mode = "message"
+            # In its PID namespace the kernel's parent is pid 1, which ipykernel never watches (this process's
+            # pid would be taken for a dead parent); the sandbox dies with this process (bwrap --die-with-parent).
+            env["JPY_PARENT_PID"] = "1"
+            launch = {"independent": True}
         self.started = time.monotonic()
         run_sync(self.km.start_kernel)(extra_arguments=list(recipe.extra_arguments), cwd=cwd or self.workdir,
-                                        env=env or kernel_process_env(), stderr=self._stderr)
+                                        env=env, stderr=self._stderr, **launch)
         self._warm_up_id = None
         self._client = None
         if recipe.warm_modules:
@@ -114,6 +174,7 @@ class Kernel:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as f:
                 f.write(data)
+        sandboxing.prepare_workdir(self.workdir, self.uid)
 
     def stderr_tail(self, limit: int = 2000) -> str:
         """The last `limit` characters the kernel process wrote to its stderr (not the notebook's)."""

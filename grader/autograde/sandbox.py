@@ -1,0 +1,263 @@
+"""The sandbox a grading kernel runs in: bubblewrap (`bwrap`) namespaces plus resource limits.
+
+`command(argv, ...)` wraps a command so that it runs
+
+- on a file system made of read-only binds: /usr, a few /etc files (dynamic linker cache,
+  time zone, fonts), the Python installation (sys.base_prefix), the virtual environment
+  (sys.prefix), the `grader` package with its hidden reference data (`reference/data/*/hidden.*`)
+  removed, and directories the caller names (the JAX compilation cache); plus its scratch
+  directory `workdir` (read-write, at the same path, the working directory) and a private,
+  size-limited tmpfs on /tmp (HOME, TMPDIR and MPLCONFIGDIR point there, see `environment`).
+  Nothing else of the host is there: not the course directory (source/ notebooks, submitted/,
+  autograded/, gradebook.db), not home directories, not the host's /tmp with other kernels'
+  scratch directories;
+- in new network (no network at all; unix sockets in `workdir` still work), PID (it sees only
+  its own processes), IPC, UTS and cgroup namespaces. When the command's process is killed,
+  bwrap's init of the PID namespace dies with it and the kernel kills every process left in the
+  namespace, children that called setsid() included; the sandbox is also killed when the thread
+  that started it exits (`--die-with-parent`);
+- without privileges: as root, under its own unprivileged `uid` (setpriv, no capabilities, no new
+  privileges), so that the uid's RLIMIT_NPROC applies and nothing it writes belongs to root;
+  as an ordinary user, in a user namespace (`--unshare-user`) as that user, whose RLIMIT_NPROC
+  then counts all of that user's processes;
+- under the resource limits of `Limits`.
+
+Not limited or not protected: the total disk space used in `workdir` (each file is at most
+`Limits.file_size_mb`, but the number of files is not capped; /tmp is capped); wall-clock time
+(the caller's timeouts); memory of /tmp's tmpfs is RAM outside `Limits.memory_mb`; everything
+inside the binds above is readable (every installed package and the submission's own files);
+/proc and a minimal /dev are there; and the kernel itself (a kernel exploit escapes any sandbox).
+Note that the hidden test cells of a notebook run in the student's kernel: inside the sandbox
+they find no hidden reference data.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MiB = 1024 * 1024
+
+# Read-only files and directories of /etc a Python/numpy/matplotlib process uses, when present.
+ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/fonts")
+
+# Top-level directories that a merged-/usr system has as symbolic links into /usr.
+USR_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+# The package's files a student must never read (relative to the package directory).
+SECRET_FILES = "reference/data/*/hidden.*"
+
+# Uids of sandboxes started by root: UID_BASE + UIDS_PER_PROCESS * pid + a counter.
+UID_BASE = 100_000
+UIDS_PER_PROCESS = 64
+
+# Where the sandbox's own writable directories are (inside its /tmp), and the user name it sees.
+HOME = "/tmp"
+USER = "student"
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of a sandbox, set with setrlimit on its first process and inherited.
+
+    A JAX kernel of this course, whole solution notebook run with a cold compilation cache on 2 cores:
+    2.5 GB address space at its peak (XLA maps ~1.5 GB at import; 1 GB resident), 33 threads,
+    70 open files, 30 s CPU. XLA starts more threads on more cores (and each thread's stack is
+    address space), hence the defaults that grow with the cores this process may use.
+    """
+    memory_mb: int = field(default_factory=lambda: 4096 + 64 * _cores())
+    """address space of each process, MiB (RLIMIT_AS; a larger allocation raises MemoryError)"""
+    cpu_seconds: int = 600
+    """CPU time of each process, s (RLIMIT_CPU; SIGXCPU then kills it)"""
+    processes: int = field(default_factory=lambda: 64 + 8 * _cores())
+    """processes and threads of the sandbox's uid, together (RLIMIT_NPROC; then fork() fails)"""
+    open_files: int = 1024
+    """open file descriptors of each process (RLIMIT_NOFILE)"""
+    file_size_mb: int = 64
+    """largest file a process can write, MiB (RLIMIT_FSIZE; a write beyond fails with EFBIG)"""
+    tmp_size_mb: int = 128
+    """size of the private /tmp, a tmpfs held in RAM, MiB"""
+
+    def rlimits(self) -> dict[str, int]:
+        """prlimit's option names and values (bytes, seconds, counts)."""
+        return {"as": self.memory_mb * MiB, "cpu": self.cpu_seconds, "nproc": self.processes,
+                "nofile": self.open_files, "fsize": self.file_size_mb * MiB, "core": 0}
+
+
+_RESOURCES = {"as": resource.RLIMIT_AS, "cpu": resource.RLIMIT_CPU, "nproc": resource.RLIMIT_NPROC,
+              "nofile": resource.RLIMIT_NOFILE, "fsize": resource.RLIMIT_FSIZE, "core": resource.RLIMIT_CORE}
+
+_uids = itertools.count()
+
+
+def fresh_uid() -> int | None:
+    """A uid for the next sandbox of this process (None when not root: the sandbox runs as the user).
+    Each sandbox alive at a time gets its own, so a fork bomb in one does not starve another."""
+    if os.geteuid() != 0:
+        return None
+    return UID_BASE + UIDS_PER_PROCESS * os.getpid() + next(_uids) % UIDS_PER_PROCESS
+
+
+def prepare_workdir(workdir: str, uid: int | None) -> None:
+    """Give `workdir` and everything in it to `uid`, so the sandboxed process can write there."""
+    if uid is None:
+        return
+    for root, dirs, files in os.walk(workdir):
+        for name in (root, *(os.path.join(root, n) for n in dirs + files)):
+            os.lchown(name, uid, uid)
+
+
+def environment(env: dict[str, str]) -> dict[str, str]:
+    """The variables of `env` that a sandboxed process may see (none that could carry the host's
+    secrets or paths), with HOME, TMPDIR, MPLCONFIGDIR and XDG_CACHE_HOME inside its /tmp, USER set."""
+    kept = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM")
+    prefixes = ("LC_", "JAX_", "XLA_", "JPY_", "NBGRADER_", "MPL", "PYTHON", "OMP_", "OPENBLAS_", "MKL_")
+    clean = {k: v for k, v in env.items() if k in kept or k.startswith(prefixes)}
+    clean.update(HOME=HOME, TMPDIR=HOME, MPLCONFIGDIR=f"{HOME}/matplotlib", XDG_CACHE_HOME=f"{HOME}/.cache",
+                 USER=USER, LOGNAME=USER)   # the uid has no entry in /etc/passwd (there is none)
+    return clean
+
+
+def command(argv: list[str], *, workdir: str, limits: Limits, uid: int | None,
+            readable: tuple[str, ...] = ()) -> list[str]:
+    """`argv` run in a sandbox with `limits`, working in `workdir` (read-write, same path),
+    as `uid` (root only; None: as the current user). `readable`: host directories to bind read-only."""
+    as_root = os.geteuid() == 0
+    workdir = os.path.realpath(workdir)
+    if as_root != (uid is not None):
+        raise ValueError("a sandbox runs as its own uid exactly when started by root")
+    binds = _Binds()
+    binds.read_only(*_usr_and_links(), *ETC)
+    binds.read_only(sys.base_prefix, sys.prefix, str(package_dir()))
+    binds.hide(*sorted(str(p) for p in package_dir().glob(SECRET_FILES)))
+    binds.read_only(*readable)
+    binds.args += ["--proc", "/proc", "--dev", "/dev",
+                   "--perms", "1777", "--size", str(limits.tmp_size_mb * MiB), "--tmpfs", "/tmp"]
+    binds.known.add("/tmp")
+    binds.writable(workdir)
+    namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    if not as_root:
+        namespaces.insert(0, "--unshare-user")
+    wrapped = [_tool("bwrap"), *binds.args, *namespaces, "--die-with-parent", "--chdir", workdir, "--",
+               _tool("prlimit"), *_rlimit_options(limits, as_root), "--"]
+    if as_root:
+        wrapped += [_tool("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--"]
+    return wrapped + list(argv)
+
+
+def package_dir() -> Path:
+    """The directory of the `grader` package (this module is grader/autograde/sandbox.py)."""
+    return Path(__file__).resolve().parents[1]
+
+
+@functools.cache
+def unavailable_reason() -> str | None:
+    """None when a sandbox can be started here; else why not, in one line (tried once per process)."""
+    for tool, package in (("bwrap", "bubblewrap"), ("prlimit", "util-linux"),
+                          *((("setpriv", "util-linux"),) if os.geteuid() == 0 else ())):
+        if shutil.which(tool) is None:
+            return f"{tool} not found: install Debian's {package}"
+    workdir = tempfile.mkdtemp(prefix="grader-sandbox-probe-")
+    try:
+        uid = fresh_uid()
+        prepare_workdir(workdir, uid)
+        probe = command([sys.executable, "-c", "import os, grader.autograde.sandbox; open('probe', 'w').write(os.getcwd())"],
+                        workdir=workdir, limits=Limits(), uid=uid)
+        try:
+            done = subprocess.run(probe, capture_output=True, text=True, timeout=60,
+                                  env=environment(dict(os.environ)))
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bwrap cannot start a sandbox here: {exc}"
+        if done.returncode != 0 or Path(workdir, "probe").read_text() != workdir:
+            lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+            return f"bwrap cannot start a sandbox here: {lines[-1]}"
+        return None
+    except OSError as exc:
+        return f"bwrap cannot start a sandbox here: {exc}"
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+class _Binds:
+    """bwrap's file-system arguments, creating each missing parent directory (mode 755) once."""
+
+    def __init__(self):
+        self.args: list[str] = []
+        self.known = {"/"}      # directories there are in the sandbox
+        self.bound: set[str] = set()
+
+    def read_only(self, *paths: str) -> None:
+        for path in paths:
+            if not os.path.lexists(path) or self._covered(path):
+                continue
+            real = os.path.realpath(path)
+            if real != os.path.abspath(path):
+                self._parents(path)
+                self.args += ["--symlink", real if not os.path.islink(path) else os.readlink(path), path]
+                self.bound.add(path)
+                self.read_only(real)
+                continue
+            self._parents(path)
+            self.args += ["--ro-bind", path, path]
+            self.known.add(path)
+            self.bound.add(path)
+
+    def writable(self, path: str) -> None:
+        self._parents(path)
+        self.args += ["--bind", path, path]
+        self.known.add(path)
+
+    def hide(self, *paths: str) -> None:
+        """Files that are not there: their directory becomes a read-only tmpfs holding only its other entries."""
+        for directory in sorted({os.path.dirname(p) for p in paths}):
+            self.args += ["--tmpfs", directory]
+            for entry in sorted(os.listdir(directory)):
+                if os.path.join(directory, entry) not in paths:
+                    self.args += ["--ro-bind", os.path.join(directory, entry), os.path.join(directory, entry)]
+            self.args += ["--remount-ro", directory]
+
+    def _covered(self, path: str) -> bool:
+        return any(path == b or path.startswith(b + "/") for b in self.bound)
+
+    def _parents(self, path: str) -> None:
+        missing = []
+        parent = os.path.dirname(path)
+        while parent not in self.known and parent != "/":
+            missing.append(parent)
+            parent = os.path.dirname(parent)
+        for directory in reversed(missing):
+            self.args += ["--perms", "0755", "--dir", directory]
+            self.known.add(directory)
+
+
+def _usr_and_links() -> list[str]:
+    return ["/usr", *USR_LINKS]
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} not found (see sandbox.unavailable_reason())")
+    return found
+
+
+def _rlimit_options(limits: Limits, as_root: bool) -> list[str]:
+    """prlimit's options; without root, no limit above the current hard limit (it cannot be raised)."""
+    options = []
+    for name, value in limits.rlimits().items():
+        hard = resource.getrlimit(_RESOURCES[name])[1]
+        if not as_root and hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        options.append(f"--{name}={value}")
+    return options
