@@ -95,13 +95,16 @@ def snapshot(course: Course) -> dict:
 def normalised(path: Path) -> dict:
     """An autograded notebook without what differs between two executions of the same notebook:
     timings, cell ids (random for re-added cells), the kernel's pid in warning paths, how the
-    kernel happened to chunk consecutive stream outputs."""
+    kernel happened to chunk consecutive stream outputs; and execution counts (the parallel
+    runner judges test cells outside the kernel, which does not count them)."""
     nb = json.loads(re.sub(r"ipykernel_\d+", "ipykernel_PID", path.read_text()))
     for cell in nb["cells"]:
         cell.pop("id", None)
+        cell.pop("execution_count", None)
         cell.get("metadata", {}).pop("execution", None)
         merged = []
         for output in cell.get("outputs", []):
+            output.pop("execution_count", None)
             if merged and output.get("output_type") == "stream" == merged[-1].get("output_type") \
                     and output["name"] == merged[-1]["name"]:
                 merged[-1]["text"] = "".join(merged[-1]["text"]) + "".join(output["text"])

@@ -56,12 +56,13 @@ def kernel_process_env() -> dict[str, str]:
     return env
 
 
-def sandboxed_env(env: dict[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
-    """The environment of a sandboxed kernel made from `env`, and the host directories it may read:
-    the JAX compilation cache, read-only (JAX is told never to write there, so it warns about nothing)."""
+def sandboxed_env(env: dict[str, str], uid: int | None) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The environment of a sandboxed kernel (running as `uid`, None: as this user) made from `env`,
+    and the host directories it may read: the JAX compilation cache, read-only, when that uid can
+    read it (JAX is told never to write there, so it warns about nothing); else no cache at all."""
     env = sandboxing.environment(env)
     cache = env.get("JAX_COMPILATION_CACHE_DIR", "")
-    if cache and os.path.isdir(cache):
+    if cache and os.path.isdir(cache) and (uid is None or os.stat(cache).st_mode & 0o005 == 0o005):
         env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "1e12"
         return env, (os.path.realpath(cache),)
     env.pop("JAX_COMPILATION_CACHE_DIR", None)
@@ -112,7 +113,7 @@ class Kernel:
         else:
             self.workdir = os.path.realpath(self.workdir)       # the same path inside the sandbox
             self.uid = sandboxing.fresh_uid()
-            env, readable = sandboxed_env(env)
+            env, readable = sandboxed_env(env, self.uid)
             self.km = _sandboxed_manager()(kernel_name=recipe.kernel_name, config=config, transport="ipc",
                                            ip=os.path.join(self.workdir, "kernel"),
                                            connection_file=os.path.join(self.workdir, "kernel.json"))

@@ -17,18 +17,21 @@
   namespace, children that called setsid() included; the sandbox is also killed when the thread
   that started it exits (`--die-with-parent`);
 - without privileges: as root, under its own unprivileged `uid` (setpriv, no capabilities, no new
-  privileges), so that the uid's RLIMIT_NPROC applies and nothing it writes belongs to root;
-  as an ordinary user, in a user namespace (`--unshare-user`) as that user, whose RLIMIT_NPROC
-  then counts all of that user's processes;
-- under the resource limits of `Limits`.
+  privileges), so that the uid's RLIMIT_NPROC applies (root ignores it) and nothing it writes
+  belongs to root; as an ordinary user, in a user namespace (`--unshare-user`) as that user, whose
+  RLIMIT_NPROC then counts the user's processes (on the Linux 6 this was tested on, only those in
+  the sandbox's user namespace; older kernels count all of the user's processes);
+- under the resource limits of `Limits` (address space, CPU time, processes, open files, file
+  size, size of /tmp).
 
-Not limited or not protected: the total disk space used in `workdir` (each file is at most
-`Limits.file_size_mb`, but the number of files is not capped; /tmp is capped); wall-clock time
-(the caller's timeouts); memory of /tmp's tmpfs is RAM outside `Limits.memory_mb`; everything
-inside the binds above is readable (every installed package and the submission's own files);
-/proc and a minimal /dev are there; and the kernel itself (a kernel exploit escapes any sandbox).
-Note that the hidden test cells of a notebook run in the student's kernel: inside the sandbox
-they find no hidden reference data.
+Not limited or not protected: memory and CPU time per sandbox (the limits are per process, so a
+sandbox may hold up to `processes` times `memory_mb`; a cgroup would bound the whole); RAM held by
+/tmp's tmpfs (up to `tmp_size_mb`); the total disk space used in `workdir` (each file is at most
+`file_size_mb`, but the number of files is not capped); wall-clock time (the caller's timeouts);
+reading anything inside the binds above (every installed package, the submission's own files);
+/proc and a minimal /dev; the host's kernel (an exploit of it escapes any sandbox).
+The hidden test cells of a notebook run in the student's kernel too: inside the sandbox they
+find no hidden reference data.
 """
 from __future__ import annotations
 
@@ -138,13 +141,13 @@ def command(argv: list[str], *, workdir: str, limits: Limits, uid: int | None,
     if as_root != (uid is not None):
         raise ValueError("a sandbox runs as its own uid exactly when started by root")
     binds = _Binds()
-    binds.read_only(*_usr_and_links(), *ETC)
+    binds.args += ["--proc", "/proc", "--dev", "/dev",    # first: binds below /tmp go into the tmpfs
+                   "--perms", "1777", "--size", str(limits.tmp_size_mb * MiB), "--tmpfs", "/tmp"]
+    binds.known.update({"/proc", "/dev", "/tmp"})
+    binds.read_only("/usr", *USR_LINKS, *ETC)
     binds.read_only(sys.base_prefix, sys.prefix, str(package_dir()))
     binds.hide(*sorted(str(p) for p in package_dir().glob(SECRET_FILES)))
     binds.read_only(*readable)
-    binds.args += ["--proc", "/proc", "--dev", "/dev",
-                   "--perms", "1777", "--size", str(limits.tmp_size_mb * MiB), "--tmpfs", "/tmp"]
-    binds.known.add("/tmp")
     binds.writable(workdir)
     namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     if not as_root:
@@ -164,26 +167,24 @@ def package_dir() -> Path:
 @functools.cache
 def unavailable_reason() -> str | None:
     """None when a sandbox can be started here; else why not, in one line (tried once per process)."""
-    for tool, package in (("bwrap", "bubblewrap"), ("prlimit", "util-linux"),
-                          *((("setpriv", "util-linux"),) if os.geteuid() == 0 else ())):
+    tools = {"bwrap": "bubblewrap", "prlimit": "util-linux"}
+    if os.geteuid() == 0:
+        tools["setpriv"] = "util-linux"
+    for tool, package in tools.items():
         if shutil.which(tool) is None:
             return f"{tool} not found: install Debian's {package}"
-    workdir = tempfile.mkdtemp(prefix="grader-sandbox-probe-")
+    workdir = os.path.realpath(tempfile.mkdtemp(prefix="grader-sandbox-probe-"))
+    probe = "import os, grader.autograde.sandbox; open('probe', 'w').write(os.getcwd())"
     try:
         uid = fresh_uid()
         prepare_workdir(workdir, uid)
-        probe = command([sys.executable, "-c", "import os, grader.autograde.sandbox; open('probe', 'w').write(os.getcwd())"],
-                        workdir=workdir, limits=Limits(), uid=uid)
-        try:
-            done = subprocess.run(probe, capture_output=True, text=True, timeout=60,
-                                  env=environment(dict(os.environ)))
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return f"bwrap cannot start a sandbox here: {exc}"
+        done = subprocess.run(command([sys.executable, "-c", probe], workdir=workdir, limits=Limits(), uid=uid),
+                              capture_output=True, text=True, timeout=60, env=environment(dict(os.environ)))
         if done.returncode != 0 or Path(workdir, "probe").read_text() != workdir:
             lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
             return f"bwrap cannot start a sandbox here: {lines[-1]}"
         return None
-    except OSError as exc:
+    except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap cannot start a sandbox here: {exc}"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -198,22 +199,22 @@ class _Binds:
         self.bound: set[str] = set()
 
     def read_only(self, *paths: str) -> None:
+        """Host paths, at the same place, read-only; a symbolic link (or a path through one) stays a link."""
         for path in paths:
             if not os.path.lexists(path) or self._covered(path):
                 continue
-            real = os.path.realpath(path)
-            if real != os.path.abspath(path):
-                self._parents(path)
-                self.args += ["--symlink", real if not os.path.islink(path) else os.readlink(path), path]
-                self.bound.add(path)
-                self.read_only(real)
-                continue
             self._parents(path)
-            self.args += ["--ro-bind", path, path]
-            self.known.add(path)
+            real = os.path.realpath(path)
             self.bound.add(path)
+            if real == os.path.abspath(path):
+                self.args += ["--ro-bind", path, path]
+                self.known.add(path)
+            else:
+                self.args += ["--symlink", os.readlink(path) if os.path.islink(path) else real, path]
+                self.read_only(real)
 
     def writable(self, path: str) -> None:
+        """A host directory, at the same place, read-write."""
         self._parents(path)
         self.args += ["--bind", path, path]
         self.known.add(path)
@@ -239,10 +240,6 @@ class _Binds:
         for directory in reversed(missing):
             self.args += ["--perms", "0755", "--dir", directory]
             self.known.add(directory)
-
-
-def _usr_and_links() -> list[str]:
-    return ["/usr", *USR_LINKS]
 
 
 def _tool(name: str) -> str:

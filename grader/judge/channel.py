@@ -35,8 +35,11 @@ class KernelChannel:
 
     def __init__(self, km, alive: Callable[[], bool], stop: Callable[[str], None]):
         import zmq
+        from jupyter_client.session import Session
         info = km.get_connection_info(session=True)
-        self.session = info["session"]
+        # a session of its own: message ids are "<session>_<pid>_<count>", so sharing the kernel
+        # manager's session with the notebook's client would make ids collide
+        self.session = Session(key=info["session"].key, signature_scheme=info["session"].signature_scheme)
         self._context = zmq.Context()      # synchronous sockets of its own: usable from any one thread
         self.shell = self._socket(zmq, info, "shell")
         self.control = self._socket(zmq, info, "control")
