@@ -97,7 +97,8 @@ def normalised(path: Path) -> dict:
     timings, cell ids (random for re-added cells), the kernel's pid in warning paths, how the
     kernel happened to chunk consecutive stream outputs; and execution counts (the parallel
     runner judges test cells outside the kernel, which does not count them)."""
-    nb = json.loads(re.sub(r"ipykernel_\d+", "ipykernel_PID", path.read_text()))
+    text = re.sub(r"ipykernel_\d+", "ipykernel_PID", path.read_text())
+    nb = json.loads(re.sub(r"In\[\d+\]", "In[N]", text))      # execution counts in tracebacks
     for cell in nb["cells"]:
         cell.pop("id", None)
         cell.pop("execution_count", None)

@@ -71,6 +71,6 @@ def call(payload: str, doing: str = "", keep_inputs: bool = False) -> str:
                 reply["inputs"] = wire.encode(args)
             except wire.UnsupportedValue as exc:
                 reply["inputs_error"] = str(exc)
-    reply["printed"] = bool(captured.stdout.strip() or captured.stderr.strip())
+    reply["printed"] = bool(captured.stdout.strip())       # as Captured.notes reports it
     reply["warnings"] = captured.warnings[:10]
     return wire.dumps(reply)
