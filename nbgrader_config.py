@@ -17,6 +17,9 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # test cell gets it back (and so still loses its points when the code is wrong).
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+# grader autograde: the whole notebook gets at most this many seconds, then its kernel is killed and
+# the cells not run yet score 0 (what ran keeps its points).
+c.JudgedExecute.notebook_timeout = 600
 c.OverwriteCells.add_missing_cells = True
 
 # Keep a runaway print loop from bloating the autograded notebook.

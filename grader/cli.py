@@ -60,9 +60,15 @@ def cmd_autograde(args) -> int:
         raise UserError(f"{course.root / 'submitted'}: no submission of {name} matches {args.student!r}")
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, not {args.workers}")
+    try:
+        autograde.sandbox_limits(False if args.no_sandbox else True)
+    except autograde.SandboxUnavailable as exc:
+        raise UserError(f"cannot grade in a sandbox here: {exc}. Install bubblewrap (Debian: apt-get install "
+                        f"bubblewrap), or pass --no-sandbox to grade without it (trusted submissions only)") from None
     with Progress(console, f"autograding {name}") as progress:
         results = autograde.autograde(course, name, students, workers=args.workers, scheduler=args.scheduler,
-                                      force=args.force, todo=progress.todo, done=progress.done)
+                                      force=args.force, sandbox=not args.no_sandbox,
+                                      todo=progress.todo, done=progress.done)
     scores = {r["student"]: (r["score"], r["max_score"]) for r in course.grades() if r["assignment"] == name}
     if results:
         console.print(table(name, results, scores))
@@ -106,7 +112,11 @@ def cmd_export(args) -> int:
 def cmd_demo(args) -> int:
     from . import demo
     from .report import classreport, feedback
+    from .autograde import sandbox
     course = _course(args)
+    reason = sandbox.unavailable_reason()
+    console.print("student code runs in a sandbox (bubblewrap)" if reason is None else
+                  f"[yellow]no sandbox here ({reason}): the demo grades without it[/]")
     with console.status("demo") as status:
         results = demo.run(course, progress=lambda message: status.update(message))
     table = Table(title="demo cohort")
@@ -196,6 +206,8 @@ def parser() -> argparse.ArgumentParser:
                    help="grade on the workers of this dask scheduler (e.g. tcp://127.0.0.1:8786) instead")
     s.add_argument("--force", action="store_true",
                    help="grade again submissions already graded and unchanged since")
+    s.add_argument("--no-sandbox", action="store_true",
+                   help="run student code without the sandbox (only for submissions you trust)")
     s.set_defaults(run=cmd_autograde)
 
     s = sub.add_parser("feedback", help="write a feedback page per autograded submission (feedback/, nbgrader's "

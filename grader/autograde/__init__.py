@@ -6,6 +6,8 @@ Modules, one concept each:
   sanitize, save grades, write autograded/; worker: execute);
 - `execute`: the worker's step (runs anywhere, never opens the gradebook);
 - `kernels`: fresh kernels started ahead of need, modules already imported;
+- `sandbox`: the bubblewrap sandbox and resource limits each grading kernel runs in;
+- `judged`: nbgrader's Execute with test cells judged outside the kernel (grader.judge);
 - `runner`: the loop over an Executor with the parent as the single writer;
 - `executors`: a local process pool or dask.distributed's executor;
 - `manifest`: what was graded from which files, to resume;
@@ -15,15 +17,38 @@ from __future__ import annotations
 
 from .runner import grade
 
-__all__ = ["grade", "autograde"]
+__all__ = ["grade", "autograde", "sandbox_limits", "SandboxUnavailable"]
+
+
+class SandboxUnavailable(RuntimeError):
+    """Sandboxed grading was asked for and cannot run here (the message says why)."""
+
+
+def sandbox_limits(sandbox: bool | None):
+    """The sandbox.Limits to grade with: True requires the sandbox (SandboxUnavailable when it cannot
+    run here), None uses it when it can run, False grades without it (trusted submissions only)."""
+    from . import sandbox as sandboxing
+    if sandbox is False:
+        return None
+    reason = sandboxing.unavailable_reason()
+    if reason is None:
+        return sandboxing.Limits()
+    if sandbox is True:
+        raise SandboxUnavailable(reason)
+    return None
 
 
 def autograde(course, assignment: str, students: list[str] | None = None, *, workers: int | None = None,
-              scheduler: str | None = None, force: bool = False, **callbacks):
+              scheduler: str | None = None, force: bool = False, sandbox: bool | None = None, **callbacks):
     """Grade `students` (default: every submission) on a local pool of `workers` processes,
-    or on the dask scheduler at `scheduler`; returns the runner's results (grader.course.Autograded)."""
+    or on the dask scheduler at `scheduler`; returns the runner's results (grader.course.Autograded).
+
+    sandbox: see `sandbox_limits` (default: sandboxed when the sandbox can run here).
+    """
     from . import executors
+    limits = sandbox_limits(sandbox)
     students = course.submitted_students(assignment) if students is None else list(students)
     pool = executors.dask(scheduler) if scheduler else executors.local(workers)
     with pool as (executor, slots):
-        return grade(course, assignment, students, executor, slots=slots, force=force, **callbacks)
+        return grade(course, assignment, students, executor, slots=slots, force=force, sandbox=limits,
+                     **callbacks)

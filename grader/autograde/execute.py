@@ -61,7 +61,7 @@ def _execute(job: Job, notebook: Notebook, log: logging.Logger, ahead: int, warm
     for step in job.steps:
         exporter.register_preprocessor(JudgedExecute if step is Execute else step)
     executes = [pp for pp in exporter._preprocessors if isinstance(pp, Execute)]
-    recipe = _recipe(executes, notebook, warm_modules)
+    recipe = _recipe(executes, notebook, warm_modules, job.sandbox)
     kernel = pool(ahead).take(recipe, config) if recipe else None
     try:
         if kernel is not None:
@@ -89,7 +89,7 @@ def _execute(job: Job, notebook: Notebook, log: logging.Logger, ahead: int, warm
     return Notebook(notebook.name, "", resources, output, f"{notebook.name}.ipynb: {problems[0]}" if problems else "")
 
 
-def _recipe(executes, notebook: Notebook, warm_modules) -> Recipe | None:
+def _recipe(executes, notebook: Notebook, warm_modules, sandbox=None) -> Recipe | None:
     """The kernel the (single) Execute step would start for this notebook; None when there is no Execute."""
     import json
     if len(executes) != 1:
@@ -100,7 +100,7 @@ def _recipe(executes, notebook: Notebook, warm_modules) -> Recipe | None:
     if name in {"python", "python2", "python3"} and execute.ipython_hist_file and \
             not any(a.startswith("--HistoryManager.hist_file") for a in arguments):
         arguments.append(f"--HistoryManager.hist_file={execute.ipython_hist_file}")   # as nbclient does
-    return Recipe(name or "python3", tuple(arguments), tuple(warm_modules))
+    return Recipe(name or "python3", tuple(arguments), tuple(warm_modules), sandbox)
 
 
 def _use_kernel(execute, kernel) -> None:

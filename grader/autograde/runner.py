@@ -29,10 +29,11 @@ class _InFlight:
 
 def grade(course, assignment: str, students: list[str], executor: cf.Executor, slots: int = 1,
           force: bool = False, done: Callable[[Autograded], None] = lambda graded: None,
-          todo: Callable[[list[str]], None] = lambda students: None) -> list[Autograded]:
+          todo: Callable[[list[str]], None] = lambda students: None, sandbox=None) -> list[Autograded]:
     """Autograde `students`' submissions of `assignment` (skipping those already graded unless `force`).
 
     slots: how many jobs the executor runs at once (twice as many are kept prepared).
+    sandbox: the grader.autograde.sandbox.Limits each kernel runs under (None: no sandbox).
     todo is called once with the students that will be graded; done with each result.
     Returns the results of the students graded in this run, in the order they finished.
     """
@@ -56,6 +57,7 @@ def grade(course, assignment: str, students: list[str], executor: cf.Executor, s
                 if failure is not None:
                     settle(failure, flight)
                     continue
+                job.sandbox = sandbox
                 try:
                     flying[executor.submit(execute.run, job)] = flight
                 except Exception as exc:  # noqa: BLE001 (a broken pool, a closed client: each one is recorded)

@@ -47,6 +47,7 @@ class Job:
     files: dict[str, bytes]        # the submission directory as nbgrader prepared it (relative path -> bytes)
     config: object                 # the course's traitlets Config
     steps: list                    # preprocessor classes the worker runs (worker_steps)
+    sandbox: object = None         # grader.autograde.sandbox.Limits of the kernel's sandbox; None: no sandbox
 
 
 @dataclass
