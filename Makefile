@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 export JAX_PLATFORMS := cpu
 
-.PHONY: demo test setup refs clean browser
+.PHONY: demo test setup refs clean browser sandbox
 
 setup: $(STAMP)
 
@@ -21,10 +21,10 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) sandbox
 	$(BIN)/grader demo
 
-test: $(STAMP) browser
+test: $(STAMP) browser sandbox
 	$(BIN)/python -m pytest
 
 # Headless Chromium for tests/test_pages_in_browser.py, from Debian's packages, when no Chromium is
@@ -37,6 +37,20 @@ browser:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
 	    >/dev/null 2>&1 || echo "could not install chromium: the browser tests will be skipped"; \
 	else echo "no chromium and no root apt-get to install it: the browser tests will be skipped"; fi
+
+# bubblewrap and util-linux's prlimit and setpriv, from Debian's packages, for the sandbox that
+# grading kernels run in (tests/test_sandbox.py). If they cannot be installed, make goes on: sandboxed
+# grading is not available and those tests are skipped with a message that says so.
+sandbox:
+	@missing=""; \
+	command -v bwrap >/dev/null 2>&1 || missing=" bubblewrap"; \
+	{ command -v prlimit >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1; } || missing="$$missing util-linux"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing$$missing (Debian packages) for sandboxed grading"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } \
+	    >/dev/null 2>&1 || echo "could not install$$missing: sandboxed grading and its tests will be skipped"; \
+	else echo "no$$missing and no root apt-get to install it: sandboxed grading and its tests will be skipped"; fi
 
 refs: $(STAMP)
 	$(BIN)/grader refs build

@@ -30,8 +30,8 @@ sandbox may hold up to `processes` times `memory_mb`; a cgroup would bound the w
 `file_size_mb`, but the number of files is not capped); wall-clock time (the caller's timeouts);
 reading anything inside the binds above (every installed package, the submission's own files);
 /proc and a minimal /dev; the host's kernel (an exploit of it escapes any sandbox).
-The hidden test cells of a notebook run in the student's kernel too: inside the sandbox they
-find no hidden reference data.
+Code that needs the hidden reference data must run outside the sandbox (grader.judge runs the
+graded test cells' checks in the grading process); a test cell executed in the kernel finds none.
 """
 from __future__ import annotations
 
