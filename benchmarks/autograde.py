@@ -8,8 +8,8 @@ Makes a temporary course with N submissions of s1_linear_models_to_ml (correct,
 one typical mistake from the exercise spec, blank, crashing), grades one copy with
 nbgrader's autograde one submission after another as installed (kernels without a
 JAX compilation cache), one copy the same way but in the grader's kernel
-environment (with the cache), and another copy with the parallel runner, checks
-every student's scores are identical, and prints a table:
+environment (with the cache), and two copies with the parallel runner (without and
+with the sandbox), checks every student's scores are identical, and prints a table:
 total time, median interval between two results, throughput ratio, peak memory
 of the process tree, and the floor (the solution notebook executed once in a
 warm kernel, times N, divided by the workers).
@@ -166,6 +166,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=100, help="submissions in the cohort (default 100)")
     p.add_argument("--workers", type=int, default=None, help="grader's workers (default: one per core)")
+    p.add_argument("--skip-nbgrader", action="store_true",
+                   help="time only the grader's runs (with and without the sandbox)")
     args = p.parse_args(argv)
     workers = args.workers or executors.default_workers()
     console = Console(width=max(Console().width, 130))
@@ -174,42 +176,54 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
         base = Path(tmp)
         console.print(f"making a cohort of {args.n} submissions of {ASSIGNMENT} ...")
-        for name in ("plain", "serial", "parallel"):
+        for name in ("plain", "serial", "parallel", "unsandboxed"):
             (base / name).mkdir()
         plain = make_course((base / "plain").resolve(), students)
         serial = make_course((base / "serial").resolve(), students)
         parallel = make_course((base / "parallel").resolve(), students)
+        unsandboxed = make_course((base / "unsandboxed").resolve(), students)
 
         console.print("floor: the solution notebook in a warm kernel ...")
         floor_one = floor_seconds(serial)
-        console.print("nbgrader autograde as installed (no compilation cache), one submission after another ...")
-        with no_compilation_cache():
-            p_total, p_steps, p_peak, p_results = timed(lambda done: plain.autograde(ASSIGNMENT, ids, done=done))
-        console.print("nbgrader autograde with the grader's kernel environment, one after another ...")
-        n_total, n_steps, n_peak, n_results = timed(lambda done: serial.autograde(ASSIGNMENT, ids, done=done))
-        console.print(f"grader autograde, {workers} workers ...")
-        g_total, g_steps, g_peak, g_results = timed(
-            lambda done: autograde(parallel, ASSIGNMENT, ids, workers=workers, force=True, done=done))
-        a, b, c = scores(serial), scores(parallel), scores(plain)
+        nbgrader_runs = []
+        if not args.skip_nbgrader:
+            console.print("nbgrader autograde as installed (no compilation cache), one submission after another ...")
+            with no_compilation_cache():
+                nbgrader_runs.append(timed(lambda done: plain.autograde(ASSIGNMENT, ids, done=done)))
+            console.print("nbgrader autograde with the grader's kernel environment, one after another ...")
+            nbgrader_runs.append(timed(lambda done: serial.autograde(ASSIGNMENT, ids, done=done)))
+        console.print(f"grader autograde, {workers} workers, no sandbox ...")
+        u_total, u_steps, u_peak, u_results = timed(lambda done: autograde(
+            unsandboxed, ASSIGNMENT, ids, workers=workers, force=True, sandbox=False, done=done))
+        console.print(f"grader autograde, {workers} workers, sandboxed ...")
+        g_total, g_steps, g_peak, g_results = timed(lambda done: autograde(
+            parallel, ASSIGNMENT, ids, workers=workers, force=True, sandbox=True, done=done))
+        runs = [scores(c) for c in ([plain, serial] if nbgrader_runs else []) + [unsandboxed, parallel]]
 
-    failed = [r.student for r in list(p_results) + list(n_results) + list(g_results) if not r.ok]
-    differ = sorted(s for s in ids if not a.get(s) == b.get(s) == c.get(s))
+    results = [r for run in nbgrader_runs for r in run[3]] + list(u_results) + list(g_results)
+    failed = [r.student for r in results if not r.ok]
+    differ = sorted(s for s in ids if any(run.get(s) != runs[-1].get(s) for run in runs))
     floor = floor_one * args.n / workers
     table = Table(title=f"autograde {args.n} submissions of {ASSIGNMENT}, {workers} workers")
     for column in ("", "total s", "median s between results", "throughput vs nbgrader", "peak memory MB",
                    "vs floor"):
         table.add_column(column, justify="right")
-    table.add_row("nbgrader autograde as installed (serial)", f"{p_total:.1f}", f"{statistics.median(p_steps):.2f}",
-                  "1.00x", f"{p_peak / 2**20:.0f}", f"{p_total / floor:.2f}x")
-    table.add_row("nbgrader autograde, grader's kernel env (serial)", f"{n_total:.1f}",
-                  f"{statistics.median(n_steps):.2f}", f"{p_total / n_total:.2f}x", f"{n_peak / 2**20:.0f}",
-                  f"{n_total / floor:.2f}x")
-    table.add_row(f"grader autograde ({workers} workers)", f"{g_total:.1f}", f"{statistics.median(g_steps):.2f}",
-                  f"{p_total / g_total:.2f}x ({n_total / g_total:.2f}x)", f"{g_peak / 2**20:.0f}",
-                  f"{g_total / floor:.2f}x")
+    if nbgrader_runs:
+        (p_total, p_steps, p_peak, _), (n_total, n_steps, n_peak, _) = nbgrader_runs
+        table.add_row("nbgrader autograde as installed (serial)", f"{p_total:.1f}",
+                      f"{statistics.median(p_steps):.2f}", "1.00x", f"{p_peak / 2**20:.0f}", f"{p_total / floor:.2f}x")
+        table.add_row("nbgrader autograde, grader's kernel env (serial)", f"{n_total:.1f}",
+                      f"{statistics.median(n_steps):.2f}", f"{p_total / n_total:.2f}x", f"{n_peak / 2**20:.0f}",
+                      f"{n_total / floor:.2f}x")
+    for label, total, steps, peak in ((f"grader autograde ({workers} workers), no sandbox", u_total, u_steps, u_peak),
+                                      (f"grader autograde ({workers} workers), sandboxed", g_total, g_steps, g_peak)):
+        ratio = f"{p_total / total:.2f}x ({n_total / total:.2f}x)" if nbgrader_runs else ""
+        table.add_row(label, f"{total:.1f}", f"{statistics.median(steps):.2f}", ratio, f"{peak / 2**20:.0f}",
+                      f"{total / floor:.2f}x")
     table.add_row("floor (warm kernel x N / workers)", f"{floor:.1f}", f"{floor_one / workers:.2f}", "", "", "1.00x")
     console.print(table)
-    console.print(f"solution notebook in a warm kernel: {floor_one:.2f} s")
+    console.print(f"solution notebook in a warm kernel: {floor_one:.2f} s; "
+                  f"sandbox overhead: {g_total / u_total - 1:+.0%} of the unsandboxed run's time")
     if failed:
         console.print(f"[red]failed to grade:[/] {', '.join(sorted(set(failed)))}")
     if differ:
