@@ -85,8 +85,9 @@ def _execute(job: Job, notebook: Notebook, log: logging.Logger, ahead: int, warm
     finally:
         if kernel is not None:
             kernel.shutdown()
-    problems = [e.problem for e in executes if getattr(e, "problem", "")]
-    return Notebook(notebook.name, "", resources, output, f"{notebook.name}.ipynb: {problems[0]}" if problems else "")
+    problems = [p for e in executes for p in getattr(e, "timeouts", []) + [getattr(e, "problem", "")] if p]
+    return Notebook(notebook.name, "", resources, output,
+                    f"{notebook.name}.ipynb: {'; '.join(problems)}" if problems else "")
 
 
 def _recipe(executes, notebook: Notebook, warm_modules, sandbox=None) -> Recipe | None:

@@ -10,7 +10,8 @@
   kernel is killed;
 - once the kernel has died (a crash, `os._exit`, an out-of-memory kill) or was
   killed, the cells not run yet get an error output saying why (0 points) and
-  the notebook is still saved: what ran keeps its points. `problem` says why.
+  the notebook is still saved: what ran keeps its points. `problem` says why;
+  `timeouts` lists the cells stopped at the per-cell time limit.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class JudgedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self.problem = ""            # why cells could not run (empty when all ran)
+        self.timeouts: list[str] = []  # cells stopped at the per-cell time limit
         self._channel = None
         timer = threading.Timer(self.notebook_timeout, self._stop,
                                 [f"the notebook did not finish within {self.notebook_timeout} s"])
@@ -58,7 +60,11 @@ class JudgedExecute(Execute):
         target = cells.target(cell)
         try:
             if target is None:
-                return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+                cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+                if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
+                    self.timeouts.append(f"cell {cell_index} did not finish within {self.timeout} s "
+                                         f"and was interrupted")
+                return cell
             outputs = await asyncio.to_thread(self._judge, *target)
             cell.outputs = [from_dict(o) for o in outputs]
             return cell
