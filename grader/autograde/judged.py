@@ -22,7 +22,7 @@ import threading
 import time
 
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import from_dict
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
@@ -60,10 +60,12 @@ class JudgedExecute(Execute):
         target = cells.target(cell)
         try:
             if target is None:
-                cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
-                if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
-                    self.timeouts.append(f"cell {cell_index} did not finish within {self.timeout} s "
-                                         f"and was interrupted")
+                try:
+                    cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+                except CellTimeoutError:            # interrupted, and still no answer: the kernel is stuck
+                    self._stop(f"cell {cell_index} did not stop after being interrupted at its time limit")
+                    raise KernelGone(self.problem) from None
+                self.timeouts.extend(_resource_problems(cell, cell_index, self.timeout))
                 return cell
             outputs = await asyncio.to_thread(self._judge, *target)
             cell.outputs = [from_dict(o) for o in outputs]
@@ -130,3 +132,23 @@ class JudgedExecute(Execute):
             return f"the kernel died: killed by {name}{more}"
         return f"the kernel died: it exited with status {code}"
 
+
+# Errors of a student's cell that mean it hit a limit of the sandbox or of time (ename, text in evalue).
+_LIMITS = (("CellTimeoutError", "", "did not finish within {timeout} s and was interrupted"),
+           ("MemoryError", "", "ran out of memory (MemoryError)"),
+           ("", "Resource temporarily unavailable", "hit the limit on processes"),
+           ("", "File too large", "hit the limit on file size"),
+           ("", "Too many open files", "hit the limit on open files"))
+
+
+def _resource_problems(cell, index: int, timeout) -> list[str]:
+    """'cell N <what>' for each limit the cell's errors show it hit."""
+    found = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") != "error":
+            continue
+        for ename, text, what in _LIMITS:
+            if (ename and output.get("ename") == ename) or (text and text in str(output.get("evalue", ""))):
+                found.append(f"cell {index} " + what.format(timeout=timeout))
+                break
+    return found
