@@ -4,8 +4,14 @@ import re
 # MIME type of the machine-readable verdict a test cell displays next to its text.
 VERDICT_MIMETYPE = "application/vnd.grader.verdict+json"
 
+# The arguments of a test cell's call: ("<assignment>", "<exercise>".
+_CALL_ARGUMENTS = r"""\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']"""
+
 # A visible test cell's call: checks.visible("<assignment>", "<exercise>").
-VISIBLE_CALL = re.compile(r"""checks\.visible\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']""")
+VISIBLE_CALL = re.compile(r"checks\.visible" + _CALL_ARGUMENTS)
+
+# A whole test cell call, visible or hidden (groups: part, assignment, exercise).
+TEST_CALL = re.compile(r"checks\.(visible|hidden)" + _CALL_ARGUMENTS + r"\s*\)")
 
 
 def format_points(x: float) -> str:

@@ -85,7 +85,7 @@ def _execute(job: Job, notebook: Notebook, log: logging.Logger, ahead: int, warm
     finally:
         if kernel is not None:
             kernel.shutdown()
-    problems = [p for e in executes for p in getattr(e, "timeouts", []) + [getattr(e, "problem", "")] if p]
+    problems = [p for e in executes if isinstance(e, JudgedExecute) for p in e.problems()]
     return Notebook(notebook.name, "", resources, output,
                     f"{notebook.name}.ipynb: {'; '.join(problems)}" if problems else "")
 

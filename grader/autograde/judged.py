@@ -10,8 +10,8 @@
   kernel is killed;
 - once the kernel has died (a crash, `os._exit`, an out-of-memory kill) or was
   killed, the cells not run yet get an error output saying why (0 points) and
-  the notebook is still saved: what ran keeps its points. `problem` says why;
-  `timeouts` lists the cells stopped at the per-cell time limit.
+  the notebook is still saved: what ran keeps its points. `problems()` says why,
+  and which cells hit the per-cell time limit or a limit of the sandbox.
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ import asyncio
 import os
 import signal
 import threading
-import time
 
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -38,8 +37,8 @@ class JudgedExecute(Execute):
                                          "and the cells left score 0.").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
-        self.problem = ""            # why cells could not run (empty when all ran)
-        self.timeouts: list[str] = []  # cells stopped at the per-cell time limit
+        self.problem = ""               # why cells could not run (empty when all ran)
+        self.limits_hit: list[str] = []  # cells stopped by the per-cell time limit or a sandbox limit
         self._channel = None
         timer = threading.Timer(self.notebook_timeout, self._stop,
                                 [f"the notebook did not finish within {self.notebook_timeout} s"])
@@ -65,7 +64,7 @@ class JudgedExecute(Execute):
                 except CellTimeoutError:            # interrupted, and still no answer: the kernel is stuck
                     self._stop(f"cell {cell_index} did not stop after being interrupted at its time limit")
                     raise KernelGone(self.problem) from None
-                self.timeouts.extend(_resource_problems(cell, cell_index, self.timeout))
+                self.limits_hit.extend(_limits_hit(cell, cell_index, self.timeout))
                 return cell
             outputs = await asyncio.to_thread(self._judge, *target)
             cell.outputs = [from_dict(o) for o in outputs]
@@ -78,6 +77,10 @@ class JudgedExecute(Execute):
 
     execute_cell = run_sync(async_execute_cell)     # nbclient binds its own coroutine here
 
+    def problems(self) -> list[str]:
+        """What went wrong in the last notebook: limits hit by cells, then why the kernel is gone."""
+        return self.limits_hit + ([self.problem] if self.problem else [])
+
     def _judge(self, assignment: str, exercise: str, part: str) -> list[dict]:
         """Outputs of a judged test cell (runs in a thread; the kernel is idle meanwhile)."""
         from .. import checks, exercises
@@ -87,7 +90,7 @@ class JudgedExecute(Execute):
         seconds = float(self.timeout or 60)
         try:
             spec = exercises.load(assignment)[exercise]
-            remote = Remote(self._channel, assignment, spec, time.monotonic() + seconds, seconds)
+            remote = Remote(self._channel, assignment, spec, seconds)
             verdict = checks.grade(assignment, exercise, part, remote=remote)
         except KernelGone:
             raise
@@ -127,7 +130,10 @@ class JudgedExecute(Execute):
             return "the kernel stopped answering"
         if code < 0 or code > 128:
             number = -code if code < 0 else code - 128
-            name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
+            try:
+                name = signal.Signals(number).name
+            except ValueError:
+                name = str(number)
             more = " (out of memory?)" if name in ("SIGKILL", "SIGSEGV", "SIGABRT", "SIGBUS") else ""
             return f"the kernel died: killed by {name}{more}"
         return f"the kernel died: it exited with status {code}"
@@ -141,7 +147,7 @@ _LIMITS = (("CellTimeoutError", "", "did not finish within {timeout} s and was i
            ("", "Too many open files", "hit the limit on open files"))
 
 
-def _resource_problems(cell, index: int, timeout) -> list[str]:
+def _limits_hit(cell, index: int, timeout) -> list[str]:
     """'cell N <what>' for each limit the cell's errors show it hit."""
     found = []
     for output in cell.get("outputs", []):

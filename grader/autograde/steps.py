@@ -35,7 +35,7 @@ class Notebook:
     source: str
     resources: dict
     output: str = ""
-    problem: str = ""              # why some cells did not run (the kernel died or was stopped), if they did not
+    problem: str = ""              # cells that hit a limit, and why the rest did not run (the kernel died), if so
 
 
 @dataclass

@@ -106,7 +106,7 @@ class Context:
 
     def call(self, fn: Callable, *args, doing: str = ""):
         """fn(*args), with any exception turned into a StudentCodeError."""
-        return self.call_keeping_inputs(fn, *args, doing=doing)[0]
+        return self._call(fn, args, doing, keep_inputs=False)[0]
 
     def call_keeping_inputs(self, fn: Callable, *args, doing: str = "") -> tuple:
         """(fn(*args), the arguments as they are after the call), like `call`.
@@ -114,8 +114,11 @@ class Context:
         When the student's function lives in a kernel (`remote`), a call involving it
         runs there and both come back as raw values; the arguments here are untouched.
         """
+        return self._call(fn, args, doing, keep_inputs=True)
+
+    def _call(self, fn: Callable, args: tuple, doing: str, keep_inputs: bool) -> tuple:
         if self.remote is not None:
-            done = self.remote.call(fn, args, doing)
+            done = self.remote.call(fn, args, doing, keep_inputs)
             if done is not None:
                 return done
         try:

@@ -9,11 +9,8 @@ the score as the execute_result nbgrader reads.
 """
 from __future__ import annotations
 
-import re
+from ..protocol import TEST_CALL, VERDICT_MIMETYPE
 
-from ..protocol import VERDICT_MIMETYPE
-
-_CALL = re.compile(r"""checks\.(visible|hidden)\(\s*["'](\w+)["']\s*,\s*["'](\w+)["']\s*\)""")
 _IMPORT = "from grader import checks"
 
 
@@ -26,7 +23,7 @@ def target(cell) -> tuple[str, str, str] | None:
     statements = [s for s in statements if s and not s.startswith("#") and s != _IMPORT]
     if len(statements) != 1:
         return None
-    found = _CALL.fullmatch(statements[0])
+    found = TEST_CALL.fullmatch(statements[0])
     if found is None:
         return None
     part, assignment, exercise = found.groups()

@@ -19,13 +19,14 @@ from .channel import KernelChannel, KernelGone, TooSlow
 
 
 class Remote:
-    """Calls into `channel`'s kernel for the checks of one exercise of `assignment`, until `deadline`."""
+    """Calls into `channel`'s kernel for the checks of one exercise of `assignment`, all within
+    `seconds` from now (one test cell's time limit)."""
 
-    def __init__(self, channel: KernelChannel, assignment: str, exercise, deadline: float, seconds: float):
+    def __init__(self, channel: KernelChannel, assignment: str, exercise, seconds: float):
         self.channel = channel
         self.exercise = exercise
-        self.deadline = deadline
         self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
         self.printed = False
         self.warnings: list[str] = []
         self.references = {id(f): ("probe", assignment, exercise.name, name) for name, f in exercise.probes.items()}
@@ -42,14 +43,15 @@ class Remote:
         found = json.loads(self._evaluate(expression))
         return str(found.get("kind", "missing")), str(found.get("type", ""))
 
-    def call(self, fn: Callable, args: tuple, doing: str = "") -> tuple | None:
+    def call(self, fn: Callable, args: tuple, doing: str = "", keep_inputs: bool = False) -> tuple | None:
         """(result, inputs after the call) of fn(*args) in the kernel, or None when `fn` does not
-        involve the student's function (the caller runs it). Raises StudentCodeError like Context.call."""
+        involve the student's function (the caller runs it). Raises StudentCodeError like Context.call.
+        The kernel sends the inputs back only when `keep_inputs` (else they are `args`, as sent)."""
         payload, students = wire.dump_call(fn, args, self.references)
         if not students:
             return None
         expression = (f"__import__('grader.judge.kernel_side', fromlist=['call']).call("
-                      f"{base64.b64encode(payload).decode('ascii')!r}, {doing!r}, True)")
+                      f"{base64.b64encode(payload).decode('ascii')!r}, {doing!r}, {keep_inputs!r})")
         try:
             reply = wire.loads(self._evaluate(expression))
             if not isinstance(reply, dict):
