@@ -61,7 +61,10 @@ class Remote:
             if "error" in reply:
                 hint, message = reply["error"]
                 raise StudentCodeError(str(hint), str(message))
-            inputs = wire.decode(reply["inputs"]) if "inputs" in reply else args
+            if "inputs_error" in reply:       # encodable when sent, so the call changed them
+                inputs = wire.Opaque(f"inputs the kernel could not send back: {reply['inputs_error']}")
+            else:
+                inputs = wire.decode(reply["inputs"]) if "inputs" in reply else args
             return wire.decode(reply["value"]), inputs
         except StudentCodeError:
             raise
