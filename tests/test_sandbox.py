@@ -270,6 +270,16 @@ def test_tmp_is_capped(start):
     assert out.error.startswith("OSError: [Errno 28]"), out            # ENOSPC
 
 
+def test_home_is_writable_and_holds_no_installed_path(start):
+    """IPython writes paths under HOME as "~/..." in tracebacks: HOME must not contain the working
+    directory or the installation (both may live under /tmp), and must be writable."""
+    seen = start().json("import sys; home = os.path.expanduser('~'); "
+                        "print(json.dumps([home, os.access(home, os.W_OK), os.getcwd(), sys.prefix]))")
+    home, writable, *paths = seen
+    assert writable, seen
+    assert not any(os.path.commonpath([home, p]) == home for p in paths), seen
+
+
 def test_exit_kills_only_its_kernel(start):
     dying, neighbour = start(), start()
     dying.client.execute("import os; os._exit(1)")

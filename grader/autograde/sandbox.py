@@ -7,7 +7,7 @@
   (sys.prefix), the `grader` package with its hidden reference data (`reference/data/*/hidden.*`)
   removed, and directories the caller names (the JAX compilation cache); plus its scratch
   directory `workdir` (read-write, at the same path, the working directory) and a private,
-  size-limited tmpfs on /tmp (HOME, TMPDIR and MPLCONFIGDIR point there, see `environment`).
+  size-limited tmpfs on /tmp (HOME, TMPDIR and MPLCONFIGDIR point into it, see `environment`).
   Nothing else of the host is there: not the course directory (source/ notebooks, submitted/,
   autograded/, gradebook.db), not home directories, not the host's /tmp with other kernels'
   scratch directories;
@@ -61,8 +61,10 @@ SECRET_FILES = "reference/data/*/hidden.*"
 UID_BASE = 100_000
 UIDS_PER_PROCESS = 64
 
-# Where the sandbox's own writable directories are (inside its /tmp), and the user name it sees.
-HOME = "/tmp"
+# The sandbox's home directory (inside its /tmp, created empty), and the user name it sees. Not /tmp
+# itself: IPython writes paths under HOME as "~/...", which would rewrite every traceback path of an
+# installation that lives under /tmp.
+HOME = "/tmp/home"
 USER = "student"
 
 
@@ -127,7 +129,7 @@ def environment(env: dict[str, str]) -> dict[str, str]:
     kept = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM")
     prefixes = ("LC_", "JAX_", "XLA_", "JPY_", "NBGRADER_", "MPL", "PYTHON", "OMP_", "OPENBLAS_", "MKL_")
     clean = {k: v for k, v in env.items() if k in kept or k.startswith(prefixes)}
-    clean.update(HOME=HOME, TMPDIR=HOME, MPLCONFIGDIR=f"{HOME}/matplotlib", XDG_CACHE_HOME=f"{HOME}/.cache",
+    clean.update(HOME=HOME, TMPDIR="/tmp", MPLCONFIGDIR=f"{HOME}/matplotlib", XDG_CACHE_HOME=f"{HOME}/.cache",
                  USER=USER, LOGNAME=USER)   # the uid has no entry in /etc/passwd (there is none)
     return clean
 
@@ -142,8 +144,9 @@ def command(argv: list[str], *, workdir: str, limits: Limits, uid: int | None,
         raise ValueError("a sandbox runs as its own uid exactly when started by root")
     binds = _Binds()
     binds.args += ["--proc", "/proc", "--dev", "/dev",    # first: binds below /tmp go into the tmpfs
-                   "--perms", "1777", "--size", str(limits.tmp_size_mb * MiB), "--tmpfs", "/tmp"]
-    binds.known.update({"/proc", "/dev", "/tmp"})
+                   "--perms", "1777", "--size", str(limits.tmp_size_mb * MiB), "--tmpfs", "/tmp",
+                   "--perms", "1777", "--dir", HOME]
+    binds.known.update({"/proc", "/dev", "/tmp", HOME})
     binds.read_only("/usr", *USR_LINKS, *ETC)
     binds.read_only(sys.base_prefix, sys.prefix, str(package_dir()))
     binds.hide(*sorted(str(p) for p in package_dir().glob(SECRET_FILES)))
