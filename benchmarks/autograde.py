@@ -144,10 +144,14 @@ def floor_seconds(course: Course) -> float:
 
 
 @contextlib.contextmanager
-def no_compilation_cache():
-    """Kernels started meanwhile have no persistent JAX compilation cache, as with nbgrader as installed."""
+def compilation_cache(directory: str | None):
+    """Kernels started meanwhile use the persistent JAX compilation cache in `directory`
+    ("": none, as with nbgrader as installed; None: the user's, unchanged)."""
+    if directory is None:
+        yield
+        return
     saved = os.environ.get("GRADER_JAX_CACHE")
-    os.environ["GRADER_JAX_CACHE"] = ""
+    os.environ["GRADER_JAX_CACHE"] = directory
     try:
         yield
     finally:
@@ -168,6 +172,9 @@ def main(argv=None) -> int:
     p.add_argument("--workers", type=int, default=None, help="grader's workers (default: one per core)")
     p.add_argument("--skip-nbgrader", action="store_true",
                    help="time only the grader's runs (with and without the sandbox)")
+    p.add_argument("--cold-cache", action="store_true",
+                   help="each grader run starts with an empty JAX compilation cache of its own "
+                        "(default: the user's cache, as warm as earlier runs left it)")
     args = p.parse_args(argv)
     workers = args.workers or executors.default_workers()
     console = Console(width=max(Console().width, 130))
@@ -188,23 +195,31 @@ def main(argv=None) -> int:
         nbgrader_runs = []
         if not args.skip_nbgrader:
             console.print("nbgrader autograde as installed (no compilation cache), one submission after another ...")
-            with no_compilation_cache():
+            with compilation_cache(""):
                 nbgrader_runs.append(timed(lambda done: plain.autograde(ASSIGNMENT, ids, done=done)))
             console.print("nbgrader autograde with the grader's kernel environment, one after another ...")
             nbgrader_runs.append(timed(lambda done: serial.autograde(ASSIGNMENT, ids, done=done)))
+        def cache(name: str) -> str | None:
+            if not args.cold_cache:
+                return None
+            (base / name / "jax-cache").mkdir(mode=0o755)
+            return str(base / name / "jax-cache")
         console.print(f"grader autograde, {workers} workers, no sandbox ...")
-        u_total, u_steps, u_peak, u_results = timed(lambda done: autograde(
-            unsandboxed, ASSIGNMENT, ids, workers=workers, force=True, sandbox=False, done=done))
+        with compilation_cache(cache("unsandboxed")):
+            u_total, u_steps, u_peak, u_results = timed(lambda done: autograde(
+                unsandboxed, ASSIGNMENT, ids, workers=workers, force=True, sandbox=False, done=done))
         console.print(f"grader autograde, {workers} workers, sandboxed ...")
-        g_total, g_steps, g_peak, g_results = timed(lambda done: autograde(
-            parallel, ASSIGNMENT, ids, workers=workers, force=True, sandbox=True, done=done))
+        with compilation_cache(cache("parallel")):
+            g_total, g_steps, g_peak, g_results = timed(lambda done: autograde(
+                parallel, ASSIGNMENT, ids, workers=workers, force=True, sandbox=True, done=done))
         runs = [scores(c) for c in ([plain, serial] if nbgrader_runs else []) + [unsandboxed, parallel]]
 
     results = [r for run in nbgrader_runs for r in run[3]] + list(u_results) + list(g_results)
     failed = [r.student for r in results if not r.ok]
     differ = sorted(s for s in ids if any(run.get(s) != runs[-1].get(s) for run in runs))
     floor = floor_one * args.n / workers
-    table = Table(title=f"autograde {args.n} submissions of {ASSIGNMENT}, {workers} workers")
+    title = f"autograde {args.n} submissions of {ASSIGNMENT}, {workers} workers"
+    table = Table(title=title + (", grader runs from an empty JAX cache" if args.cold_cache else ""))
     for column in ("", "total s", "median s between results", "throughput vs nbgrader", "peak memory MB",
                    "vs floor"):
         table.add_column(column, justify="right")

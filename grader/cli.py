@@ -68,7 +68,7 @@ def cmd_autograde(args) -> int:
     with Progress(console, f"autograding {name}") as progress:
         results = autograde.autograde(course, name, students, workers=args.workers, scheduler=args.scheduler,
                                       force=args.force, sandbox=not args.no_sandbox,
-                                      todo=progress.todo, done=progress.done)
+                                      todo=progress.todo, done=progress.done, note=progress.note)
     scores = {r["student"]: (r["score"], r["max_score"]) for r in course.grades() if r["assignment"] == name}
     if results:
         console.print(table(name, results, scores))

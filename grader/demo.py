@@ -304,15 +304,16 @@ class Result:
         return not self.problem and math.isclose(self.score, self.expected, abs_tol=0.02)
 
 
-def grade(course: Course, students: list[Student],
-          done: Callable[[Autograded], None] = lambda graded: None) -> list[Autograded]:
-    """Autograde the demo students' submissions (they are added to the gradebook first)."""
+def grade(course: Course, students: list[Student], done: Callable[[Autograded], None] = lambda graded: None,
+          note: Callable[[str], None] = lambda text: None) -> list[Autograded]:
+    """Autograde the demo students' submissions (they are added to the gradebook first); `note`
+    gets the runner's lines (see grader.autograde.runner.grade)."""
     from .autograde import autograde
     course.add_students(list(dict.fromkeys(s.id for s in students)))
     outcomes = []
     for assignment in dict.fromkeys(s.assignment for s in students):
         ids = [s.id for s in students if s.assignment == assignment]
-        outcomes += autograde(course, assignment, ids, force=True, done=done)
+        outcomes += autograde(course, assignment, ids, force=True, done=done, note=note)
     return outcomes
 
 
@@ -340,7 +341,7 @@ def run(course: Course, progress: Callable[[str], None] = lambda message: None) 
     outcomes = {}
     for assignment, students in cohorts.items():
         outcomes[assignment] = grade(course, students, lambda graded: progress(
-            f"autograded {next(count)} of {total} submissions ({assignment}: {graded.student})"))
+            f"autograded {next(count)} of {total} submissions ({assignment}: {graded.student})"), progress)
         progress(f"writing feedback for {assignment}")
         course.feedback(assignment)
     path = course.export_grades()

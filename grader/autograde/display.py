@@ -34,6 +34,10 @@ class Progress:
     def todo(self, students: list[str]) -> None:
         self.bar.update(self.task, total=len(students))
 
+    def note(self, text: str) -> None:
+        """A line of the runner's (such as the compilation cache warmed), above the bar."""
+        self.console.print(escape(text), soft_wrap=True)
+
     def done(self, graded) -> None:
         if not graded.ok:
             self.failed += 1

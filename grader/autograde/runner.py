@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..course import Autograded
-from . import execute
+from . import execute, warmup
 from .manifest import Manifest
 from .steps import Executed, Submission
 
@@ -29,16 +29,20 @@ class _InFlight:
 
 def grade(course, assignment: str, students: list[str], executor: cf.Executor, slots: int = 1,
           force: bool = False, done: Callable[[Autograded], None] = lambda graded: None,
-          todo: Callable[[list[str]], None] = lambda students: None, sandbox=None) -> list[Autograded]:
+          todo: Callable[[list[str]], None] = lambda students: None, sandbox=None,
+          note: Callable[[str], None] = lambda text: None) -> list[Autograded]:
     """Autograde `students`' submissions of `assignment` (skipping those already graded unless `force`).
 
     slots: how many jobs the executor runs at once (twice as many are kept prepared).
     sandbox: the grader.autograde.sandbox.Limits each kernel runs under (None: no sandbox).
-    todo is called once with the students that will be graded; done with each result.
+    todo is called once with the students that will be graded; done with each result; note with
+    a line to show (the compilation cache warmed for sandboxed kernels, see grader.autograde.warmup).
     Returns the results of the students graded in this run, in the order they finished.
     """
     manifest = Manifest(course, assignment)
     queue = [s for s in students if force or manifest.needs_grading(s)]
+    if sandbox is not None and queue:
+        warmup.warm(course, assignment, executor, note)
     todo(list(queue))
     results: list[Autograded] = []
     flying: dict[cf.Future, _InFlight] = {}

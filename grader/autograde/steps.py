@@ -148,7 +148,7 @@ class Submission:
             with open(sanitized, encoding="utf-8") as f:
                 notebooks.append(Notebook(resources["unique_key"], f.read(), resources))
         conv._sanitizing = True
-        return Job(self.student, self.assignment, notebooks, _read_tree(self.destination),
+        return Job(self.student, self.assignment, notebooks, read_tree(self.destination),
                    conv.config, self.worker_steps)
 
     def _finish(self, executed: Executed) -> None:
@@ -179,7 +179,7 @@ class Submission:
             rmtree(self.destination)
 
 
-def _read_tree(directory: str) -> dict[str, bytes]:
+def read_tree(directory: str) -> dict[str, bytes]:
     """relative path -> bytes of every file under `directory`."""
     files = {}
     for parent, _, names in os.walk(directory):
