@@ -10,17 +10,43 @@ over points available.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 POINTS_KEY = "grader_points"
+EARLY_KERNEL = pytest.StashKey()     # the kernel started before collection (None once taken)
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("grader", "self-check of course workbooks")
     group.addoption("--cell-timeout", type=int, default=120,
                     help="seconds a workbook cell may run before it is stopped (default 120)")
+
+
+def pytest_load_initial_conftests(early_config, parser, args):
+    """Start the kernel of the first workbook named on the command line now, before conftests,
+    collection and the rest of pytest's start-up: `import jax` in the kernel overlaps them."""
+    options = early_config.known_args_namespace
+    if options.help or options.version or getattr(options, "collectonly", False):
+        return
+    for arg in options.file_or_dir or ():
+        path = Path(str(arg).split("::")[0])
+        if path.suffix == ".ipynb" and path.is_file():
+            from .autograde.kernels import self_check_kernel
+            try:
+                kernel = self_check_kernel(str(path.parent.resolve()))
+            except Exception:  # noqa: BLE001 (started again when the workbook runs, which reports the error)
+                return
+            early_config.stash[EARLY_KERNEL] = kernel
+            early_config.add_cleanup(lambda: _shutdown(early_config.stash.get(EARLY_KERNEL, None)))
+            return
+
+
+def _shutdown(kernel) -> None:
+    if kernel is not None:
+        kernel.shutdown()
 
 
 def pytest_collect_file(file_path, parent):
@@ -36,8 +62,8 @@ def pytest_collect_file(file_path, parent):
 class WorkbookFile(pytest.File):
     """A workbook: collects one item per exercise, and runs the notebook once for all of them.
 
-    The first workbook's kernel is started as soon as the file is collected, so that it
-    imports JAX while pytest reads the notebook and collects.
+    The first workbook's kernel is started before collection (when the command line names it)
+    or as soon as the file is collected, so that it imports JAX while pytest starts and collects.
     """
 
     def collect(self):
@@ -68,18 +94,26 @@ class WorkbookFile(pytest.File):
 
 
 def _early_kernel(workbook_file):
-    """A kernel started now for the session's first workbook (None for the others: they start
-    theirs when they run, so that a folder of notebooks does not start one kernel each)."""
+    """A kernel for the session's first workbook, started already (pytest_load_initial_conftests)
+    or now (None for the others: they start theirs when they run, so that a folder of notebooks
+    does not start one kernel each)."""
     session = workbook_file.session
     if getattr(session, "_grader_kernel_started", False):
         return None
     session._grader_kernel_started = True
-    from .autograde.kernels import self_check_kernel
-    try:
-        kernel = self_check_kernel(str(workbook_file.path.parent.resolve()))
-    except Exception:  # noqa: BLE001 (run_workbook starts one itself, and reports what fails)
-        return None
-    workbook_file.session.config.add_cleanup(workbook_file._release_kernel)
+    directory = str(workbook_file.path.parent.resolve())
+    kernel = session.config.stash.get(EARLY_KERNEL, None)
+    session.config.stash[EARLY_KERNEL] = None
+    if kernel is not None and kernel.cwd != directory:    # started for a workbook in another folder
+        kernel.shutdown()
+        kernel = None
+    if kernel is None:
+        from .autograde.kernels import self_check_kernel
+        try:
+            kernel = self_check_kernel(directory)
+        except Exception:  # noqa: BLE001 (run_workbook starts one itself, and reports what fails)
+            return None
+    session.config.add_cleanup(workbook_file._release_kernel)
     return kernel
 
 

@@ -94,6 +94,21 @@ def test_k_selects_and_x_stops(pytester, course_root):
     result.assert_outcomes(failed=1)
 
 
+def test_workbook_runs_in_its_own_folder_when_named_from_elsewhere(pytester, course_root, exercise_names):
+    # The kernel is started before collection, from the command line's path: it must work in the
+    # workbook's folder, where a student's files are, not in the folder pytest was started from.
+    replacements = {n: None for n in exercise_names}
+    source = nbformat.read(str(course_root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    [noisy_line] = [c.source for c in source.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                    == "noisy_line"]
+    replacements["noisy_line"] = 'open("beside_the_workbook.txt").read()\n' + noisy_line
+    (pytester.path / "week1").mkdir()
+    (pytester.path / "week1" / "beside_the_workbook.txt").write_text("data")
+    write(pytester, "week1/solved.ipynb", workbook_with(course_root, replacements))
+    result = pytester.runpytest_subprocess("week1/solved.ipynb", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=len(exercise_names))
+
+
 def test_not_a_workbook_and_broken_json_are_clear_errors(pytester):
     plain = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
     nbformat.write(plain, str(pytester.path / "plain.ipynb"))

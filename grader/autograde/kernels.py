@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -125,7 +126,8 @@ class Kernel:
             env["JPY_PARENT_PID"] = "1"
             launch = {"independent": True}
         self.started = time.monotonic()
-        run_sync(self.km.start_kernel)(extra_arguments=list(recipe.extra_arguments), cwd=cwd or self.workdir,
+        self.cwd = cwd or self.workdir
+        run_sync(self.km.start_kernel)(extra_arguments=list(recipe.extra_arguments), cwd=self.cwd,
                                         env=env, stderr=self._stderr, **launch)
         self._warm_up_id = None
         self._client = None
@@ -161,6 +163,21 @@ class Kernel:
             self._client.stop_channels()
             self._client = None
 
+    def _kill(self) -> None:
+        """SIGKILL the kernel's process group and reap it: jupyter_client's own kill then finds it gone
+        at once, instead of polling every 0.1 s (its first poll always finds the process still there)."""
+        process = getattr(getattr(self.km, "provisioner", None), "process", None)
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)      # the kernel leads a session of its own
+        except OSError:
+            process.kill()
+        try:
+            process.wait(timeout=5)
+        except Exception:  # noqa: BLE001 (jupyter_client's shutdown tries again)
+            pass
+
     def alive(self) -> bool:
         from jupyter_core.utils import run_sync
         return bool(run_sync(self.km.is_alive)())
@@ -189,6 +206,7 @@ class Kernel:
         if self._client is not None:
             self._client.stop_channels()
             self._client = None
+        self._kill()
         try:
             run_sync(self.km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001 (already dead)
