@@ -219,9 +219,11 @@ class Kernel:
 def self_check_kernel(directory: str) -> Kernel:
     """A fresh kernel for a student's self-check, working in `directory` (the workbook's folder),
     started now: it imports the course's modules while the caller reads the workbook.
-    Plots are drawn without rendering images (nobody sees them under pytest)."""
+    Plots are drawn without rendering images (nobody sees them under pytest), and the cells run
+    stay out of the student's IPython history (in memory, as nbclient does for kernels it starts)."""
     from ..kernel_env import environ
-    return Kernel(Recipe("python3", ()), cwd=directory, env=environ(MPLBACKEND="Agg"))
+    return Kernel(Recipe("python3", ("--HistoryManager.hist_file=:memory:",)), cwd=directory,
+                  env=environ(MPLBACKEND="Agg"))
 
 
 class KernelPool:
