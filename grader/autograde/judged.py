@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import threading
 
@@ -28,6 +27,7 @@ from traitlets import Integer
 
 from ..judge import cells
 from ..judge.channel import KernelChannel, KernelGone, TooSlow
+from .kernels import kernel_process, kill_process_group
 
 
 class JudgedExecute(Execute):
@@ -103,28 +103,18 @@ class JudgedExecute(Execute):
                                                       f"{type(exc).__name__}: {exc}")]
         return cells.verdict_outputs(verdict, None)
 
-    def _process(self):
-        """The kernel's process (the sandbox's, when sandboxed), as jupyter_client started it."""
-        return getattr(getattr(self.km, "provisioner", None), "process", None)
-
     def _alive(self) -> bool:
-        process = self._process()
+        process = kernel_process(self.km)
         return process is not None and process.poll() is None
 
     def _stop(self, reason: str) -> None:
         """Kill the kernel (and its process group) because of `reason` (the first reason is kept)."""
         self.problem = self.problem or reason
-        process = self._process()
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except OSError:
-            process.kill()
+        kill_process_group(kernel_process(self.km))
 
     def _death(self) -> str:
         """Why the kernel is gone, from its exit status."""
-        process = self._process()
+        process = kernel_process(self.km)
         code = process.poll() if process is not None else None
         if code is None:
             return "the kernel stopped answering"

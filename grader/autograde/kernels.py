@@ -166,13 +166,9 @@ class Kernel:
     def _kill(self) -> None:
         """SIGKILL the kernel's process group and reap it: jupyter_client's own kill then finds it gone
         at once, instead of polling every 0.1 s (its first poll always finds the process still there)."""
-        process = getattr(getattr(self.km, "provisioner", None), "process", None)
-        if process is None or process.poll() is not None:
+        process = kernel_process(self.km)
+        if not kill_process_group(process):
             return
-        try:
-            os.killpg(process.pid, signal.SIGKILL)      # the kernel leads a session of its own
-        except OSError:
-            process.kill()
         try:
             process.wait(timeout=5)
         except Exception:  # noqa: BLE001 (jupyter_client's shutdown tries again)
@@ -214,6 +210,24 @@ class Kernel:
         self._stderr.close()
         os.unlink(self._stderr.name)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def kernel_process(km):
+    """The kernel's process (the sandbox's, when sandboxed) as jupyter_client started it: a Popen,
+    or None before it started."""
+    return getattr(getattr(km, "provisioner", None), "process", None)
+
+
+def kill_process_group(process) -> bool:
+    """SIGKILL `process` and its process group (a kernel leads a session of its own).
+    False when there was nothing to kill (no process, or it has exited)."""
+    if process is None or process.poll() is not None:
+        return False
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except OSError:
+        process.kill()
+    return True
 
 
 def self_check_kernel(directory: str) -> Kernel:
