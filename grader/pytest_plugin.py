@@ -16,7 +16,9 @@ from types import SimpleNamespace
 import pytest
 
 POINTS_KEY = "grader_points"
-EARLY_KERNEL = pytest.StashKey()     # the kernel started before collection (None once taken)
+# The kernel for the session's first workbook, started before collection; None once the first
+# workbook was collected (it took this kernel or started its own), absent before.
+EARLY_KERNEL = pytest.StashKey()
 
 
 def pytest_addoption(parser):
@@ -34,14 +36,21 @@ def pytest_load_initial_conftests(early_config, parser, args):
     for arg in options.file_or_dir or ():
         path = Path(str(arg).split("::")[0])
         if path.suffix == ".ipynb" and path.is_file():
-            from .autograde.kernels import self_check_kernel
-            try:
-                kernel = self_check_kernel(str(path.parent.resolve()))
-            except Exception:  # noqa: BLE001 (started again when the workbook runs, which reports the error)
-                return
-            early_config.stash[EARLY_KERNEL] = kernel
-            early_config.add_cleanup(lambda: _shutdown(early_config.stash.get(EARLY_KERNEL, None)))
+            kernel = _start_kernel(str(path.parent.resolve()))
+            if kernel is not None:
+                early_config.stash[EARLY_KERNEL] = kernel
+                early_config.add_cleanup(lambda: _shutdown(early_config.stash.get(EARLY_KERNEL, None)))
             return
+
+
+def _start_kernel(directory: str):
+    """A self-check kernel working in `directory`, or None when it cannot start (the workbook's
+    run starts one again and reports what fails)."""
+    from .autograde.kernels import self_check_kernel
+    try:
+        return self_check_kernel(directory)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _shutdown(kernel) -> None:
@@ -97,23 +106,19 @@ def _early_kernel(workbook_file):
     """A kernel for the session's first workbook, started already (pytest_load_initial_conftests)
     or now (None for the others: they start theirs when they run, so that a folder of notebooks
     does not start one kernel each)."""
-    session = workbook_file.session
-    if getattr(session, "_grader_kernel_started", False):
-        return None
-    session._grader_kernel_started = True
+    config = workbook_file.session.config
+    if EARLY_KERNEL in config.stash and config.stash[EARLY_KERNEL] is None:
+        return None                                         # not the first workbook
     directory = str(workbook_file.path.parent.resolve())
-    kernel = session.config.stash.get(EARLY_KERNEL, None)
-    session.config.stash[EARLY_KERNEL] = None
+    kernel = config.stash.get(EARLY_KERNEL, None)
+    config.stash[EARLY_KERNEL] = None
     if kernel is not None and kernel.cwd != directory:    # started for a workbook in another folder
         kernel.shutdown()
         kernel = None
     if kernel is None:
-        from .autograde.kernels import self_check_kernel
-        try:
-            kernel = self_check_kernel(directory)
-        except Exception:  # noqa: BLE001 (run_workbook starts one itself, and reports what fails)
-            return None
-    session.config.add_cleanup(workbook_file._release_kernel)
+        kernel = _start_kernel(directory)
+    if kernel is not None:
+        config.add_cleanup(workbook_file._release_kernel)
     return kernel
 
 
