@@ -50,7 +50,7 @@ def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | 
     remote: a grader.judge.remote.Remote for the exercise, when the function lives in a
     student's kernel (the checks run here, each call of the function runs there).
     """
-    spec = exercises.load(assignment)[exercise]
+    spec = exercises.load(assignment, instructor=(part == "hidden"))[exercise]
     if remote is not None:
         kind, type_name = remote.lookup()
         fn = remote.student
@@ -66,11 +66,12 @@ def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | 
     elif kind != "function":
         missing = Outcome(False, f"`{exercise}` is a {type_name}, not a function.", "not_callable")
     try:
-        cases, refs = reference.cases_and_references(assignment, exercise, part)
+        cases, refs, mistakes = reference.cases_and_references(assignment, exercise, part)
     except reference.MissingReferenceData as err:
-        cases, refs = [], None
+        cases, refs, mistakes = [], None, None
         missing = missing or Outcome(False, str(err), None)
-    verdict = run_part(assignment, spec, part, fn if missing is None else None, cases, refs, missing, remote)
+    verdict = run_part(assignment, spec, part, fn if missing is None else None, cases, refs, missing, remote,
+                       mistakes)
     if remote is None:                  # the grading process keeps no history of its students
         HISTORY.append(verdict)
     return verdict

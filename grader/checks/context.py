@@ -81,13 +81,22 @@ def label(case: Case, hidden: bool) -> str:
 
 @dataclass
 class Context:
-    """Everything one check needs. `references[i][probe]` is the expected pytree for `cases[i]`."""
+    """Everything one check needs. `references[i][probe]` is the expected pytree for `cases[i]`;
+    `mistakes[i][probe]` lists [hint, output] of the known mistakes on `cases[i]` (stored data)."""
     exercise: Exercise
     fn: Callable
     cases: Sequence[Case]
     references: Sequence[dict[str, Any]] | None
     hidden: bool
     remote: Any = None   # a grader.judge.remote.Remote when the function lives in the student's kernel
+    mistakes: Sequence[dict[str, list]] | None = None
+
+    def known_mistakes(self, case: Case, probe: str) -> list:
+        """[(hint, output)] of the known mistakes on `case` for `probe`, in corpus order."""
+        for stored_case, found in zip(self.cases, self.mistakes or ()):
+            if stored_case is case:
+                return [(hint, output) for hint, output in found.get(probe, [])]
+        return []
 
     def args(self, case: Case, readonly_numpy: bool = False) -> tuple:
         return materialize(case.args, self.exercise.functions, readonly_numpy)

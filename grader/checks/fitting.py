@@ -15,7 +15,6 @@ from typing import Sequence
 import numpy as np
 
 from ..exercises.spec import Check, Outcome
-from . import snippets
 from .errors import StudentCodeError
 
 
@@ -62,21 +61,15 @@ def recovers_parameters(probe: str = "output", *, names: Sequence[str] = (), rto
             return Outcome(False, message, _diagnose(ctx, probe, case, got, rtol, atol) or
                            ("not_finite" if not np.all(np.isfinite(np.asarray(got, np.float64))) else fallback_hint))
         return Outcome(True)
-    return Check(name, describe, run, weight, requires, probe)
+    return Check(name, describe, run, weight, requires, probe, diagnosed_on=probe)
 
 
 def _diagnose(ctx, probe: str, case, got, rtol: float, atol: float) -> str | None:
-    """Hint of the first known mistake whose fit agrees with `got` within the same tolerance."""
+    """Hint of the first known mistake whose fit (stored with the reference data) agrees with `got`."""
     if not np.all(np.isfinite(np.asarray(got, dtype=np.float64))):
         return None
-    for mistake in ctx.exercise.mistakes:
-        if not mistake.hint:
-            continue
-        try:
-            wrong = ctx.probe(probe, case, fn=snippets.function(ctx.exercise.name, mistake.code))
-        except Exception:  # noqa: BLE001 (a mistake model that raises explains nothing)
-            continue
+    for hint, wrong in ctx.known_mistakes(case, probe):
         ok = within(got, wrong, rtol, atol)
         if ok is not None and ok.all():
-            return mistake.hint
+            return hint
     return None

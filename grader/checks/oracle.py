@@ -4,15 +4,13 @@
 at float32 precision. Some answers are computed by routes whose float32
 rounding differs more than that (the normal equations against a QR-based
 `lstsq`, `inv` against `solve`); here the expected value comes from an oracle
-run in float64 on the stored inputs, and values agree within `rtol` of the
-largest expected entry. Shape, structure and finiteness are compared exactly
+(one of the instructor's `Instructor.oracles`) run in float64 on the stored inputs
+when the reference data is built, and values agree within `rtol` of the largest
+expected entry. The oracle's code stays with the instructor; its outputs are data. Shape, structure and finiteness are compared exactly
 as in `trees.compare`; known mistakes are diagnosed as in `values`.
 """
 from __future__ import annotations
 
-from typing import Callable
-
-import jax
 import numpy as np
 
 from ..exercises.spec import Check, Outcome
@@ -21,23 +19,24 @@ from .errors import StudentCodeError
 from .values import diagnose
 
 
-def matches_oracle(oracle: Callable, *, rtol: float, name: str = "values",
+def matches_oracle(oracle: str, *, rtol: float, name: str = "values",
                    describe: str = "gives the expected result", weight: float = 1.0,
                    requires: tuple[str, ...] = (), value_hint: str = "wrong_value") -> Check:
-    """The function's output agrees with `oracle(*args)` on every case.
+    """The function's output agrees with the stored outputs of the oracle named `oracle` on every case.
 
-    `oracle` receives the case's stored arguments (numpy arrays as float64, other
-    values unchanged) and returns a pytree of arrays. A leaf passes when every
+    The oracle (`Instructor.oracles[oracle]`) receives the case's stored arguments
+    and returns a pytree of arrays, stored as float32. A leaf passes when every
     entry is within `rtol * max(1, max |expected|)` of the expected entry.
     """
     def run(ctx) -> Outcome:
-        for case in ctx.cases:
+        if ctx.references is None:
+            return Outcome(False, "No reference outputs are available for these inputs.", None)
+        for case, ref in zip(ctx.cases, ctx.references):
             try:
                 got = ctx.call(ctx.fn, *ctx.args(case))
             except StudentCodeError as err:
                 return ctx.failed(case, err)
-            expected = jax.tree_util.tree_map(lambda a: np.asarray(a, np.float32),
-                                              oracle(*_float64(case.args)))
+            expected = ref[oracle]
             problem = _difference(got, expected, rtol, ctx.exercise.names_for("output"))
             if problem is None:
                 continue
@@ -48,7 +47,12 @@ def matches_oracle(oracle: Callable, *, rtol: float, name: str = "values",
                 hint = diagnose(ctx, "output", case, got, expected) or hint
             return Outcome(False, f"On {ctx.label(case)}: {message}", hint)
         return Outcome(True)
-    return Check(name, describe, run, weight, requires)
+    return Check(name, describe, run, weight, requires, oracle=oracle, diagnosed_on="output")
+
+
+def float64_args(args: tuple) -> tuple:
+    """A case's stored arguments with float arrays as float64 (for oracles that compute in float64)."""
+    return _float64(args)
 
 
 def _float64(value):

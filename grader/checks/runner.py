@@ -20,15 +20,16 @@ _STOP_HINTS = ("not_implemented", "not_defined", "not_callable")
 
 def run_part(assignment: str, exercise: Exercise, part: str, fn: Callable | None,
              cases: Sequence, references: Sequence | None, missing: Outcome | None = None,
-             remote=None) -> Verdict:
+             remote=None, mistakes: Sequence | None = None) -> Verdict:
     """Verdict of the `part` ("visible" or "hidden") checks of `fn` on `cases`.
 
     `missing` is the outcome to give every check when there is no function to check.
     `remote` (a grader.judge.remote.Remote): `fn` lives in the student's kernel.
+    `mistakes`: the known mistakes' stored outputs, one dict per case (see grader.reference).
     """
     checks = exercise.part(part).checks
     verdict = Verdict(assignment, exercise.name, part)
-    ctx = Context(exercise, fn, cases, references, hidden=(part == "hidden"), remote=remote)
+    ctx = Context(exercise, fn, cases, references, hidden=(part == "hidden"), remote=remote, mistakes=mistakes)
     outcomes: dict[str, Outcome] = {}
     stop: Outcome | None = missing
     with quiet() as captured:

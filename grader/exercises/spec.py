@@ -4,9 +4,17 @@ An `Exercise` says which function is graded, on which inputs (`Case`), by which
 checks with which weights, and how many points its visible and hidden test cells
 are worth. It is the single source of truth read by the test cells, the reference
 builder, the demo cohort and the tests.
+
+An exercise comes in two halves. The public half (`grader/exercises/<assignment>.py`,
+shipped to students) has the signature, the public cases, the probes and the
+visible checks. The instructor half (`Instructor`, in the course's
+`instructor/exercises/<assignment>.py`, never shipped) has what would give answers
+away: the hidden-case generator, the hidden checks, the oracles, and the corpus of
+mistakes and correct alternatives. `Exercise.complete` joins them.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -57,13 +65,19 @@ class Check:
     weight: float = 1.0
     requires: tuple[str, ...] = ()
     probe: str | None = None  # the reference probe this check compares with, if any
+    oracle: str | None = None  # the instructor's oracle whose stored outputs this check compares with
+    diagnosed_on: str | None = None  # the probe on which known mistakes' stored outputs name the hint
 
 
 @dataclass(frozen=True)
 class Part:
-    """The checks of one test cell (visible or hidden) and its points."""
+    """The checks of one test cell (visible or hidden) and its points.
+
+    The public half of an exercise gives its hidden part's points only; the checks
+    come with the instructor half.
+    """
     points: float
-    checks: tuple[Check, ...]
+    checks: tuple[Check, ...] = ()
 
     def points_of(self, check_name: str) -> float:
         """Points the named check is worth in this part."""
@@ -89,10 +103,32 @@ class Snippet:
 
 
 @dataclass(frozen=True)
+class Instructor:
+    """The instructor-only half of an exercise: never shipped, never readable by graded code.
+
+    hidden_checks: the checks of the hidden test cell.
+    hidden_cases: rng -> inputs drawn when the reference data is built; stored with the
+      hidden data only.
+    oracles: name -> f(*stored case args) giving a pytree of arrays; an independent
+      computation (for example `jnp.linalg.lstsq` in float64, or `optax.adam`) whose
+      outputs are stored with the reference data of every case, for checks made with
+      `oracle=name`.
+    mistakes, alternatives: the corpus. What each mistake with a hint produces on every
+      case is stored with the reference data (numbers only), so that checks name the
+      hint without the mistake's code.
+    """
+    hidden_checks: tuple[Check, ...]
+    hidden_cases: Callable[[Any], Sequence[Case]]
+    mistakes: Sequence[Snippet] = ()
+    alternatives: Sequence[Snippet] = ()
+    oracles: dict[str, Callable] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Exercise:
     """One graded function of an assignment.
 
-    probes: name -> f(student_fn, args) giving a pytree of arrays; the reference
+    probes: name -> f(student_fn, *args) giving a pytree of arrays; the reference
       builder stores each probe of the reference solution, `matches_reference`
       compares the student's probe with it.
     leaf_names: names for students of the leaves of a result, by path as
@@ -102,21 +138,46 @@ class Exercise:
       that makes them (for inputs drawn with JAX, so that importing the
       description stays cheap); `visible_cases` gives the list. They are stored
       with the public reference data, which is what test cells read.
-    hidden_cases: rng -> inputs drawn when the reference data is built
-      (hidden test cell); the drawn inputs are stored with the hidden data only.
+    hidden: the hidden test cell; in the public half, its points only.
+    instructor: the instructor half once `complete` joined it (None in a student's install).
     """
     name: str
     signature: str
     visible: Part
     hidden: Part
     public_cases: Sequence[Case] | Callable[[], Sequence[Case]]
-    hidden_cases: Callable[[Any], Sequence[Case]]
     probes: dict[str, Callable] = field(default_factory=dict)
     functions: dict[str, Callable] = field(default_factory=dict)
     static_argnums: tuple[int, ...] = ()
-    mistakes: Sequence[Snippet] = ()
-    alternatives: Sequence[Snippet] = ()
     leaf_names: dict = field(default_factory=dict)
+    instructor: Instructor | None = None
+
+    def complete(self, instructor: Instructor) -> "Exercise":
+        """This exercise with its instructor half: the hidden checks, generators, oracles and corpus."""
+        return dataclasses.replace(self, hidden=Part(self.hidden.points, tuple(instructor.hidden_checks)),
+                                   instructor=instructor)
+
+    @property
+    def mistakes(self) -> Sequence[Snippet]:
+        return self._instructor().mistakes
+
+    @property
+    def alternatives(self) -> Sequence[Snippet]:
+        return self._instructor().alternatives
+
+    @property
+    def oracles(self) -> dict[str, Callable]:
+        return self._instructor().oracles
+
+    def hidden_cases(self, rng) -> Sequence[Case]:
+        return self._instructor().hidden_cases(rng)
+
+    def _instructor(self) -> Instructor:
+        if self.instructor is None:
+            raise LookupError(f"{self.name}: this is the public half of the exercise; the hidden cases, "
+                              "oracles and corpus are in the instructor's material "
+                              "(grader.exercises.load(..., instructor=True))")
+        return self.instructor
 
     @functools.cached_property
     def visible_cases(self) -> list[Case]:
@@ -143,11 +204,17 @@ class Exercise:
     def points(self) -> float:
         return self.visible.points + self.hidden.points
 
-    @property
-    def reference_probes(self) -> list[str]:
-        """Probes whose reference values are stored: those some check compares with."""
-        names = [c.probe for c in self.visible.checks + self.hidden.checks if c.probe]
-        return sorted(set(names))
+    def reference_probes(self, which: str) -> list[str]:
+        """Probes of the reference solution stored for part `which`: those its checks compare with."""
+        return sorted({c.probe for c in self.part(which).checks if c.probe})
+
+    def oracle_names(self, which: str) -> list[str]:
+        """Oracles whose outputs are stored for part `which`."""
+        return sorted({c.oracle for c in self.part(which).checks if c.oracle})
+
+    def diagnosed_probes(self, which: str) -> list[str]:
+        """Probes on which the known mistakes' outputs are stored for part `which`."""
+        return sorted({c.diagnosed_on for c in self.part(which).checks if c.diagnosed_on})
 
 
 @dataclass(frozen=True)

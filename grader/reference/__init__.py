@@ -1,10 +1,19 @@
 """Reference outputs of the source solutions: build, store, load and verify.
 
-Per assignment, under `grader/reference/data/<assignment>/`:
-  public.json + public.npz   reference probes on the public cases (ships to students)
-  hidden.json + hidden.npz   the hidden cases, drawn from a secret seed, and their
-                             reference probes (instructor's checkout only)
-  manifest.json              checksums of those files and of the solutions, versions
+Per assignment:
+  grader/reference/data/<assignment>/public.json + public.npz
+      on the public cases: the reference probes, the oracles' outputs, and what each
+      known mistake produces (ships to students: numbers only, so that the visible
+      checks name a mistake's hint without the mistake's code)
+  grader/reference/data/<assignment>/manifest.json
+      checksums of the data files and of the solutions, versions
+  instructor/reference/<assignment>/hidden.json + hidden.npz
+      the same on the hidden cases, drawn from a secret seed (instructor's checkout only)
+
+Each exercise's entry: {"cases": [Case], "references": [{probe or oracle: pytree}],
+"mistakes": [{probe: [[hint, pytree], ...]}]}, the last two one item per case; a
+mistake's outputs are in corpus order, and a mistake that raises on a case or
+agrees with the reference there is left out for that case.
 """
 from __future__ import annotations
 
@@ -18,8 +27,9 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from .. import exercises
+from .. import exercises, material
 from ..checks import trees
+from ..checks import snippets
 from ..checks.context import materialize
 from . import codec
 
@@ -34,33 +44,74 @@ def source_notebook(course_root: Path, assignment: str) -> Path:
     return Path(course_root) / "source" / assignment / f"{assignment}.ipynb"
 
 
-def _reference_probes(exercise, ref_fn, case) -> dict:
+def _probe(exercise, name: str):
+    return exercise.probes.get(name, lambda fn, *a: fn(*a))
+
+
+def _as_numpy(tree):
+    return jax.tree_util.tree_map(np.asarray, tree)
+
+
+def _references(exercise, part: str, ref_fn, case) -> dict:
+    """The reference solution's probes and the oracles' outputs on `case`."""
     args = materialize(case.args, exercise.functions)
-    out = {}
-    for name in exercise.reference_probes:
-        probe = exercise.probes.get(name, lambda fn, *a: fn(*a))
-        out[name] = jax.tree_util.tree_map(np.asarray, probe(ref_fn, *args))
+    out = {name: _as_numpy(_probe(exercise, name)(ref_fn, *args)) for name in exercise.reference_probes(part)}
+    for name in exercise.oracle_names(part):
+        if name in out:
+            raise ValueError(f"{exercise.name}: oracle {name!r} has the name of a probe")
+        out[name] = _as_numpy(exercise.oracles[name](*case.args))
     return out
 
 
+def _mistake_outputs(exercise, part: str, case, references: dict) -> dict:
+    """{probe: [[hint, output], ...]}: what each known mistake produces on `case`, in corpus order."""
+    out = {}
+    args = materialize(case.args, exercise.functions)
+    for name in exercise.diagnosed_probes(part):
+        found = []
+        for mistake in exercise.mistakes:
+            if not mistake.hint:
+                continue
+            wrong_fn = snippets.function(exercise.name, mistake.code)
+            try:
+                wrong = _as_numpy(_probe(exercise, name)(wrong_fn, *args))
+            except Exception:  # noqa: BLE001 (a mistake that raises here explains no wrong value)
+                continue
+            if name in references and trees.close(wrong, references[name]):
+                continue
+            try:
+                codec.encode(wrong, {})
+            except TypeError:   # not data (a mistake returning a function, say): nothing to compare
+                continue
+            found.append([mistake.hint, wrong])
+        out[name] = found
+    return out
+
+
+def _entry(exercise, part: str, ref_fn, cases) -> dict:
+    references = [_references(exercise, part, ref_fn, c) for c in cases]
+    return {"cases": cases, "references": references,
+            "mistakes": [_mistake_outputs(exercise, part, c, r) for c, r in zip(cases, references)]}
+
+
 def compute(assignment_name: str, course_root: Path, seed: int) -> tuple[dict, dict]:
-    """(public, hidden) data of an assignment from its source solutions; hidden cases drawn with `seed`."""
+    """(public, hidden) data of an assignment from its source solutions; hidden cases drawn with `seed`.
+
+    Each exercise's hidden cases are drawn from a generator seeded with (seed, the
+    exercise's name), so adding or moving an exercise leaves the others' hidden inputs alone.
+    """
     from . import solutions  # reads notebooks: nbformat, needed to build, never to grade
-    assignment = exercises.load(assignment_name)
+    assignment = exercises.load(assignment_name, instructor=True)
     namespace = solutions.load(source_notebook(course_root, assignment_name))
     public, hidden = {"exercises": {}}, {"seed": seed, "exercises": {}}
-    for index, exercise in enumerate(assignment.exercises):
+    for exercise in assignment.exercises:
         ref_fn = namespace.get(exercise.name)
         if not callable(ref_fn):
             raise ValueError(f"{source_notebook(course_root, assignment_name)}: no solution defines "
                              f"{exercise.name}()")
-        public["exercises"][exercise.name] = {
-            "cases": exercise.visible_cases,
-            "references": [_reference_probes(exercise, ref_fn, c) for c in exercise.visible_cases]}
-        rng = np.random.default_rng([seed, index])
-        cases = list(exercise.hidden_cases(rng))
-        hidden["exercises"][exercise.name] = {
-            "cases": cases, "references": [_reference_probes(exercise, ref_fn, c) for c in cases]}
+        public["exercises"][exercise.name] = _entry(exercise, "visible", ref_fn, exercise.visible_cases)
+        rng = np.random.default_rng([seed, *exercise.name.encode()])
+        hidden["exercises"][exercise.name] = _entry(exercise, "hidden", ref_fn, list(exercise.hidden_cases(rng)))
     return public, hidden
 
 
@@ -78,8 +129,19 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def data_dir(assignment_name: str, part: str) -> Path:
+    """Where the public (visible) or hidden data of an assignment is stored."""
+    if part == "visible":
+        return DATA_DIR / assignment_name
+    return material.hidden_data_dir(assignment_name)
+
+
+def _stem(part: str) -> str:
+    return {"visible": "public", "hidden": "hidden"}[part]
+
+
 def stored_seed(assignment_name: str) -> int | None:
-    path = DATA_DIR / assignment_name / "hidden.json"
+    path = data_dir(assignment_name, "hidden") / "hidden.json"
     return json.loads(path.read_text())["seed"] if path.exists() else None
 
 
@@ -89,15 +151,18 @@ def build(assignment_name: str, course_root: Path) -> Path:
     seed = stored_seed(assignment_name)
     seed = secrets.randbelow(2**31) if seed is None else seed
     public, hidden = compute(assignment_name, course_root, seed)
-    directory = DATA_DIR / assignment_name
-    directory.mkdir(parents=True, exist_ok=True)
-    files = _write(directory, "public", public) + _write(directory, "hidden", hidden)
+    files = []
+    for part, data in (("visible", public), ("hidden", hidden)):
+        directory = data_dir(assignment_name, part)
+        directory.mkdir(parents=True, exist_ok=True)
+        files += _write(directory, _stem(part), data)
     manifest = {
         "assignment": assignment_name,
         "solutions_sha256": solutions.checksum(source_notebook(course_root, assignment_name)),
         "built_with": {"jax": jax.__version__, "numpy": np.__version__, "python": platform.python_version()},
         "files": {p.name: _sha256(p) for p in files},
     }
+    directory = DATA_DIR / assignment_name
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     load_data.cache_clear()
     return directory
@@ -106,11 +171,13 @@ def build(assignment_name: str, course_root: Path) -> Path:
 @functools.lru_cache(maxsize=None)
 def load_data(assignment_name: str, part: str) -> dict:
     """Decoded public or hidden data of an assignment."""
-    stem = {"visible": "public", "hidden": "hidden"}[part]
-    directory = DATA_DIR / assignment_name
-    json_path, npz_path = directory / f"{stem}.json", directory / f"{stem}.npz"
+    try:
+        directory = data_dir(assignment_name, part)
+    except material.InstructorMaterialMissing as err:
+        raise MissingReferenceData(f"hidden reference data for {assignment_name}: {err}") from None
+    json_path, npz_path = directory / f"{_stem(part)}.json", directory / f"{_stem(part)}.npz"
     if not json_path.exists() or not npz_path.exists():
-        where = "the instructor's checkout" if part == "hidden" else "the grader package"
+        where = "the instructor's material" if part == "hidden" else "the grader package"
         raise MissingReferenceData(f"{json_path}: {part} reference data for {assignment_name} is missing "
                                    f"(it lives in {where}; build it with `grader refs build {assignment_name}`)")
     with np.load(npz_path, allow_pickle=False) as arrays:
@@ -118,10 +185,10 @@ def load_data(assignment_name: str, part: str) -> dict:
 
 
 def cases_and_references(assignment_name: str, exercise_name: str, part: str):
-    """(cases, references) of one exercise for the visible or the hidden test cell."""
+    """(cases, references, mistakes) of one exercise for the visible or the hidden test cell."""
     exercises.load(assignment_name)[exercise_name]  # a KeyError that names the known exercises
     data = load_data(assignment_name, part)["exercises"][exercise_name]
-    return list(data["cases"]), data["references"]
+    return list(data["cases"]), data["references"], data["mistakes"]
 
 
 def verify(assignment_name: str, course_root: Path) -> list[str]:
@@ -134,7 +201,7 @@ def verify(assignment_name: str, course_root: Path) -> list[str]:
     manifest = json.loads(manifest_path.read_text())
     problems = []
     for name, digest in manifest["files"].items():
-        path = directory / name
+        path = data_dir(assignment_name, "hidden" if name.startswith("hidden") else "visible") / name
         if not path.exists():
             problems.append(f"{path}: missing")
         elif _sha256(path) != digest:
@@ -157,6 +224,10 @@ def verify(assignment_name: str, course_root: Path) -> list[str]:
                 mismatch = trees.compare(new_ref, old_ref)
                 if mismatch:
                     problems.append(f"{assignment_name}/{name} {part} case {i}: {mismatch.message}")
+            for i, (new_m, old_m) in enumerate(zip(entry["mistakes"], old.get("mistakes", []))):
+                if _hints(new_m) != _hints(old_m):
+                    problems.append(f"{assignment_name}/{name} {part} case {i}: the known mistakes' "
+                                    f"outputs differ ({_hints(old_m)} stored, {_hints(new_m)} now)")
             for i, (new_case, old_case) in enumerate(zip(entry["cases"], old["cases"])):
                 if not _same_case(new_case, old_case):
                     problems.append(f"{assignment_name}/{name} {part} case {i}: inputs differ")
@@ -164,6 +235,10 @@ def verify(assignment_name: str, course_root: Path) -> list[str]:
                 problems.append(f"{assignment_name}/{name} {part}: {len(old['references'])} stored cases, "
                                 f"{len(entry['references'])} now")
     return problems
+
+
+def _hints(mistakes: dict) -> dict:
+    return {probe: [hint for hint, _ in found] for probe, found in mistakes.items()}
 
 
 def _same_case(a, b) -> bool:
