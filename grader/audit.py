@@ -71,7 +71,7 @@ class Summary:
 
 def corpus(assignment: str):
     """(exercise, kind, index, snippet) for every corpus entry of an assignment."""
-    for exercise in exercises.load(assignment).exercises:
+    for exercise in exercises.load(assignment, instructor=True).exercises:
         for kind, entries in (("mistake", exercise.mistakes), ("alternative", exercise.alternatives)):
             for index, snippet in enumerate(entries):
                 yield exercise, kind, index, snippet

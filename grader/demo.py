@@ -88,7 +88,7 @@ class Fail:
     check: str
 
     def points(self, assignment: str = ASSIGNMENT) -> float:
-        return exercises.load(assignment)[self.exercise].part(self.part).points_of(self.check)
+        return exercises.load(assignment, instructor=True)[self.exercise].part(self.part).points_of(self.check)
 
 
 def fails(exercise: str, *names: str) -> tuple[Fail, ...]:
@@ -98,7 +98,7 @@ def fails(exercise: str, *names: str) -> tuple[Fail, ...]:
 
 def every_check(exercise: str, assignment: str = ASSIGNMENT) -> tuple[Fail, ...]:
     """Every check of both parts of an exercise, by name (for a function that is missing or not written)."""
-    spec = exercises.load(assignment)[exercise]
+    spec = exercises.load(assignment, instructor=True)[exercise]
     return tuple(Fail(exercise, part, check.name)
                  for part in ("visible", "hidden") for check in spec.part(part).checks)
 
@@ -232,7 +232,7 @@ def solutions(source_notebook) -> dict[str, str]:
 def workbook(release_nb, student: Student, solution_of: Mapping[str, str]):
     """A copy of the release notebook filled in as `student` would have."""
     nb = copy.deepcopy(release_nb)
-    spec = exercises.load(student.assignment)
+    spec = exercises.load(student.assignment, instructor=True)
     deleted = {spec[name].grade_ids[part] for name in student.deleted_tests for part in ("visible", "hidden")}
     cells = []
     for cell in nb.cells:
