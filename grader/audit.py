@@ -14,6 +14,7 @@ replaced) and grades them through the real autograding path, as students are.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -77,10 +78,20 @@ def corpus(assignment: str):
                 yield exercise, kind, index, snippet
 
 
+@functools.lru_cache(maxsize=None)
+def _solution_namespace(assignment: str) -> dict:
+    """The source solutions' names: the other functions of the notebook an entry is graded in."""
+    from . import material
+    from .reference import solutions, source_notebook
+    return solutions.load(source_notebook(material.instructor_dir().parent, assignment))
+
+
 def check_entry(assignment: str, exercise, kind: str, index: int, snippet) -> Entry:
-    """The fast path for one entry: its function graded by the checks directly, both test cells."""
+    """The fast path for one entry: its function graded by the checks directly, both test cells,
+    beside the solutions of the notebook's other functions."""
     fn = snippets.function(exercise.name, snippet.code)
-    verdicts = [grade(assignment, exercise.name, part, fn=fn) for part in ("visible", "hidden")]
+    namespace = {**_solution_namespace(assignment), exercise.name: fn}
+    verdicts = [grade(assignment, exercise.name, part, fn=fn, namespace=namespace) for part in ("visible", "hidden")]
     lost = sum(v.max_points - v.score for v in verdicts)
     hints = tuple(h for v in verdicts for h in v.hint_ids)
     return Entry(assignment, exercise.name, kind, index, snippet.note,

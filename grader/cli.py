@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -19,6 +20,9 @@ console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ e
 errors = Console(stderr=True)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+# Top-level modules of the `instructor` extra: a student's install has none of them.
+INSTRUCTOR_MODULES = {"nbgrader", "nbconvert", "optax", "distributed", "jinja2", "mistune", "sqlalchemy"}
 
 
 class UserError(Exception):
@@ -181,6 +185,19 @@ def cmd_audit(args) -> int:
     return EXIT_FAILED if summary.failures else EXIT_OK
 
 
+def cmd_bundle(args) -> int:
+    from . import bundle
+    course = _course(args)
+    out = Path(args.out) if args.out else course.root / "bundle"
+    try:
+        made = bundle.build(course.root, _assignments(args.assignments), out)
+    except bundle.BundleError as err:
+        raise UserError(str(err)) from None
+    console.print(f"student bundle -> {escape(str(made))} (workbooks, the grader wheel, requirements.txt, "
+                  "runtime.txt, README.md)")
+    return EXIT_OK
+
+
 def cmd_check(args) -> int:
     from .selfcheck import check
     return check(args.workbook, as_json=args.json, timeout=args.cell_timeout)
@@ -236,6 +253,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=None, metavar="N", help="autograding processes (default: cores)")
     s.set_defaults(run=cmd_audit)
 
+    s = sub.add_parser("bundle", help="write what students get: release workbooks, the student package (a wheel), "
+                                      "requirements.txt, Binder's runtime.txt and a README")
+    s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment")
+    s.add_argument("--out", default=None, metavar="DIR", help="a new folder (default: bundle/ in the course directory)")
+    s.set_defaults(run=cmd_bundle)
+
     s = sub.add_parser("check", help="run a workbook's visible tests and print the verdicts (students' self-check)")
     s.add_argument("workbook", metavar="WORKBOOK", help="path to the .ipynb workbook")
     s.add_argument("--json", action="store_true", help="print one JSON document (for tools)")
@@ -266,6 +289,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         errors.print("interrupted")
         return 130
+    except ModuleNotFoundError as err:
+        if err.name and err.name.split(".")[0] in INSTRUCTOR_MODULES:
+            errors.print(Text("error: ", style="red") + Text(
+                f"`grader {args.command}` needs the instructor's tools ({err.name} is not installed): "
+                "pip install 'grader[instructor]', or run it in the course checkout"), highlight=False,
+                soft_wrap=True)
+            return EXIT_USAGE
+        raise
 
 
 if __name__ == "__main__":

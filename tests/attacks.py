@@ -43,7 +43,7 @@ from grader.protocol import VERDICT_MIMETYPE
 
 ASSIGNMENT = "s1_jax_fundamentals"
 OTHER_ASSIGNMENT = "s1_gradient_descent"     # its workbook is submitted as ASSIGNMENT by `wrong_assignment`
-SPEC = exercises.load(ASSIGNMENT)
+SPEC = exercises.load(ASSIGNMENT, instructor=True)
 EXERCISES = tuple(e.name for e in SPEC.exercises)
 
 # Planted in the scratch course's source notebook inside nbgrader's solution and hidden-test markers,
@@ -108,7 +108,8 @@ class Kit:
         values = {"@MARK@": marker(attack_id), "@ROOT@": repr(str(self.course_root)),
                   "@CANARY@": repr(str(self.canary)), "@CANARY_DIR@": repr(str(self.canary.parent)),
                   "@PORT@": str(self.port), "@VICTIM@": repr(self.victim), "@ME@": repr(attack_id),
-                  "@ASSIGNMENT@": repr(ASSIGNMENT), "@HANG@": str(HANG_SECONDS)}
+                  "@ASSIGNMENT@": repr(ASSIGNMENT), "@HANG@": str(HANG_SECONDS),
+                  "@EXERCISES@": repr(list(EXERCISES))}
         text = template.strip("\n") + "\n"
         for key, value in values.items():
             text = text.replace(key, value)
@@ -624,7 +625,7 @@ import jax.numpy as jnp
 # @MARK@: the hidden reference data, read in the kernel, and shown
 try:
     from grader import reference
-    _hidden_dir = reference.DATA_DIR / @ASSIGNMENT@
+    _hidden_dir = reference.data_dir(@ASSIGNMENT@, "hidden")
     _raw = np.load(_hidden_dir / "hidden.npz")
     print("hidden seed:", reference.stored_seed(@ASSIGNMENT@))
     print("hidden arrays:", {k: _raw[k].ravel()[:8].tolist() for k in sorted(_raw.files)})
@@ -636,7 +637,7 @@ except Exception as exc:
 
 
 def _look_up(name, args):
-    cases, refs = _oracle.get(name, ([], []))
+    cases, refs, _ = _oracle.get(name, ([], [], []))
     for case, ref in zip(cases, refs):
         try:
             if all(np.shape(a) == np.shape(b) and np.allclose(np.asarray(a), np.asarray(b))
@@ -752,6 +753,77 @@ for _path in _found[:20]:
                           if c.get("metadata", {}).get("nbgrader", {}).get("solution")])
     except Exception as _exc:
         print(_path, type(_exc).__name__, _exc)
+'''
+
+_HARVEST_ANSWERS = '''
+# @MARK@: walk every readable file (the installed grader package first) for definitions of the graded
+# functions, and exec the first one of each that compiles and is not a stub
+import ast
+import os
+import re
+import sys
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+_names = @EXERCISES@
+_pattern = re.compile(rb"def (" + "|".join(_names).encode() + rb")\\(")
+_deadline = time.monotonic() + 6
+_roots = [os.path.dirname(os.path.dirname(os.path.abspath(__import__("grader.checks").checks.__file__))),
+          sys.prefix, sys.base_prefix, "/"]
+_defined, _seen, _read = {}, set(), 0
+_queue = [r for r in _roots if os.path.isdir(r)]
+while _queue and time.monotonic() < _deadline and len(_defined) < len(_names):
+    _dir = _queue.pop(0)
+    if _dir in _seen or _dir.startswith(("/proc", "/sys", "/dev")):
+        continue
+    _seen.add(_dir)
+    try:
+        _entries = sorted(os.scandir(_dir), key=lambda e: e.name)
+    except OSError:
+        continue
+    for _e in _entries:
+        try:
+            if _e.is_dir(follow_symlinks=False):
+                _queue.append(_e.path)
+                continue
+            if not _e.name.endswith((".py", ".ipynb", ".json", ".txt", ".md")) or _e.stat().st_size > 2**21:
+                continue
+            _raw = open(_e.path, "rb").read()
+            _read += 1
+        except OSError:
+            continue
+        if not _pattern.search(_raw):
+            continue
+        _text = _raw.decode("utf-8", "replace")
+        if _e.name.endswith((".ipynb", ".json")):
+            _text = _text.replace("\\\\n", "\\n").replace('\\\\"', '"')
+        for _m in re.finditer(_pattern.pattern.decode(), _text):
+            _name = _m.group(1)
+            if _name in _defined:
+                continue
+            _start = _text.rfind("\\n", 0, _m.start()) + 1
+            _lines = _text[_start:].splitlines()
+            _indent = len(_lines[0]) - len(_lines[0].lstrip())
+            _block = [_lines[0][_indent:]]
+            for _line in _lines[1:]:
+                if _line.strip() and len(_line) - len(_line.lstrip()) <= _indent:
+                    break
+                _block.append(_line[_indent:])
+            _code = "\\n".join(_block)
+            if "NotImplementedError" in _code:
+                continue
+            try:
+                _space = {"jax": jax, "jnp": jnp, "np": np}
+                exec(compile(_code, _e.path, "exec"), _space)
+                _defined[_name] = (_space[_name], _e.path)
+            except Exception:
+                continue
+print("files read:", _read, "found:", {k: v[1] for k, v in _defined.items()})
+for _name, (_fn, _) in _defined.items():
+    globals()[_name] = _fn
 '''
 
 _WRITE_GRADEBOOK = '''
@@ -1438,6 +1510,10 @@ ATTACKS: tuple[Attack, ...] = (
     Attack("read_secrets", "search the disk for source/ notebooks, hidden.npz/json and gradebook.db, print them",
            _after_solved(_READ_SECRETS), ("noisy_line",), danger="filesystem", needs=("filesystem",),
            why="reading changes no score (and must find nothing)"),
+    Attack("harvest_answers", "walk every readable file, the installed grader package first, for definitions "
+                              "of the graded functions, and exec them as the answers",
+           _answers(_HARVEST_ANSWERS, EXERCISES), danger="filesystem", needs=("filesystem",),
+           why="nothing the sandbox can read holds an answer, so this scores what a blank workbook scores"),
     Attack("write_gradebook", "sqlite3 UPDATE of every grade row to full marks, and of every cell's points",
            _after_solved(_WRITE_GRADEBOOK), ("set_entry",), danger="filesystem", needs=("filesystem",),
            why="the gradebook is out of reach"),

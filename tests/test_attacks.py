@@ -275,7 +275,7 @@ def read_probe(course) -> dict | None:
 def hidden_secrets() -> list[str]:
     """The hidden seed and hidden reference values as an attack prints them (repr of Python floats)."""
     from grader import reference
-    directory = reference.DATA_DIR / ASSIGNMENT
+    directory = reference.data_dir(ASSIGNMENT, "hidden")
     found = []
     if (directory / "hidden.json").is_file():
         seed = json.loads((directory / "hidden.json").read_text()).get("seed")

@@ -7,16 +7,26 @@ from grader.checks.context import Context
 from grader.checks.fitting import recovers_parameters, within
 from grader.checks.implementations import matches_implementation
 from grader.checks.pytrees import works_on_pytrees
-from grader.exercises.spec import Case, Exercise, Part, Snippet
+from grader.exercises.spec import Case, Exercise, Instructor, Part, Snippet
+from grader.reference import mistake_outputs, oracle_outputs
 
 
-def _exercise(checks, mistakes=()):
-    return Exercise(name="f", signature="f(x)", visible=Part(1, tuple(checks)), hidden=Part(1, tuple(checks)),
-                    public_cases=[], hidden_cases=lambda rng: [], mistakes=mistakes)
+def _exercise(checks, mistakes=(), oracles=None):
+    public = Exercise(name="f", signature="f(x)", visible=Part(1, tuple(checks)), hidden=Part(1),
+                      public_cases=[])
+    return public.complete(Instructor(hidden_checks=tuple(checks), hidden_cases=lambda rng: [],
+                                      mistakes=mistakes, oracles=oracles or {}))
 
 
-def _run(check, fn, cases, refs=None, mistakes=()):
-    ctx = Context(_exercise([check], mistakes), fn, cases, refs, hidden=False)
+def _run(check, fn, cases, refs=None, mistakes=(), oracles=None):
+    """The check on `cases`; `refs` (one dict per case) gain the oracles' and the mistakes' stored
+    outputs, made as `grader refs build` makes them."""
+    exercise = _exercise([check], mistakes, oracles)
+    refs = [dict(r) for r in refs] if refs is not None else [{} for _ in cases]
+    for case, ref in zip(cases, refs):
+        ref.update(oracle_outputs(exercise, "visible", case))
+    stored = [mistake_outputs(exercise, "visible", case, ref) for case, ref in zip(cases, refs)]
+    ctx = Context(exercise, fn, cases, refs, hidden=False, mistakes=stored)
     return check.run(ctx)
 
 
@@ -47,10 +57,11 @@ def test_recovers_parameters_diagnoses_a_known_mistake_with_the_same_tolerance()
 
 
 def test_matches_implementation_compares_with_the_trusted_function():
-    check = matches_implementation(lambda: (lambda x: x * 2.0))
+    check = matches_implementation("twice")
     cases = [Case((np.arange(3, dtype=np.float32),))]
-    assert _run(check, lambda x: x + x, cases).passed
-    out = _run(check, lambda x: -2.0 * x, cases)
+    oracles = {"twice": lambda x: x * 2.0}
+    assert _run(check, lambda x: x + x, cases, oracles=oracles).passed
+    out = _run(check, lambda x: -2.0 * x, cases, oracles=oracles)
     assert not out.passed and out.hint == "wrong_sign"
 
 

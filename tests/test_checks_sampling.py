@@ -10,20 +10,24 @@ import numpy as np
 import pytest
 
 from grader.checks import keys, sampling, training
-from grader.checks.oracle import matches_oracle
+from grader.checks.oracle import float64_args, matches_oracle
 from grader.checks.pytrees import works_on_pytrees
 from grader.checks.runner import run_part
-from grader.exercises.spec import Case, Exercise, Key, Part
+from grader.exercises.spec import Case, Exercise, Instructor, Key, Part
+from grader.reference import oracle_outputs
 
 X = np.arange(40, dtype=np.float32)
 BATCH_CASES = [Case((Key(0), X, 2 * X + 1, 16), "batch")]
 
 
-def result(check, fn, cases):
+def result(check, fn, cases, oracles=None, namespace=None):
+    """The only result of `check` on `cases`; oracles' outputs are stored as `grader refs build` does."""
     part = Part(1, (check,))
-    exercise = Exercise(name="f", signature="f(...)", visible=part, hidden=part, public_cases=cases,
-                        hidden_cases=lambda rng: cases)
-    (only,) = run_part("unit", exercise, "visible", fn, cases, [{} for _ in cases]).results
+    exercise = Exercise(name="f", signature="f(...)", visible=part, hidden=Part(1), public_cases=cases)
+    if oracles:
+        exercise = exercise.complete(Instructor((), lambda rng: [], oracles=oracles))
+    refs = [oracle_outputs(exercise, "visible", case) if oracles else {} for case in cases]
+    (only,) = run_part("unit", exercise, "visible", fn, cases, refs, namespace=namespace).results
     return only
 
 
@@ -70,10 +74,11 @@ def test_oracle_tolerance_and_hint():
     A = np.stack([np.ones(20), np.linspace(0, 5, 20)], axis=1).astype(np.float32)
     y = (3 * A[:, 1] - 1).astype(np.float32)
     cases = [Case((A, y))]
-    check = matches_oracle(lambda A, y: np.linalg.lstsq(A, y, rcond=None)[0], rtol=1e-3)
-    assert result(check, lambda A, y: jnp.linalg.inv(A.T @ A) @ A.T @ y, cases).passed
-    assert result(check, lambda A, y: jnp.linalg.solve(A.T @ A, A.T @ y) * 1.01, cases).hint == "wrong_value"
-    assert result(check, lambda A, y: jnp.linalg.solve(A.T @ A, A.T @ y)[None], cases).hint == "wrong_shape"
+    check = matches_oracle("lstsq", rtol=1e-3)
+    oracles = {"lstsq": lambda A, y: np.linalg.lstsq(*float64_args((A, y)), rcond=None)[0]}
+    assert result(check, lambda A, y: jnp.linalg.inv(A.T @ A) @ A.T @ y, cases, oracles).passed
+    assert result(check, lambda A, y: jnp.linalg.solve(A.T @ A, A.T @ y) * 1.01, cases, oracles).hint == "wrong_value"
+    assert result(check, lambda A, y: jnp.linalg.solve(A.T @ A, A.T @ y)[None], cases, oracles).hint == "wrong_shape"
 
 
 def test_pytree_check_names_single_array_code():
@@ -87,16 +92,19 @@ def test_training_checks():
     x = np.linspace(0, 1, 50, dtype=np.float32)
     cases = [Case((Key(0), x, 2 * x), extra=(x, 2 * x))]  # extra: validation data the function never sees
 
-    def loss(params, x_val, y_val):
-        return float(np.mean((params * x_val - y_val) ** 2)), float(np.var(y_val))
-
     def fit(key, x, y):
         return jnp.sum(x * y) / jnp.sum(x * x) + 0.0 * jax.random.normal(key)
 
-    reach = training.reaches_loss(loss, 1e-3)
-    assert result(reach, fit, cases).passed
-    assert result(reach, lambda k, x, y: jnp.float32(-5.0), cases).hint == "training_diverged"
-    assert result(reach, lambda k, x, y: jnp.float32(1.9), cases).hint == "training_not_converged"
+    notebook = {"line": lambda slope, x: slope * x}           # the student's model function
+    reach = training.reaches_loss(1e-3, model="line")
+    assert result(reach, fit, cases, namespace=notebook).passed
+    assert result(reach, lambda k, x, y: jnp.float32(-5.0), cases, namespace=notebook).hint == "training_diverged"
+    assert result(reach, lambda k, x, y: jnp.float32(1.9), cases,
+                  namespace=notebook).hint == "training_not_converged"
+    missing = result(reach, fit, cases, namespace={})
+    assert missing.hint == "not_defined" and "`line`" in missing.message
+    broken = result(reach, fit, cases, namespace={"line": lambda slope, x: x[:3]})
+    assert broken.hint == "wrong_shape" and "your line gives 3 predictions" in broken.message
     det = keys.deterministic_in_key()
     noisy = lambda k, x, y: jax.random.normal(k)  # noqa: E731
     assert result(det, noisy, cases).passed

@@ -20,30 +20,28 @@ from grader.checks.gradients import (grad_of_sum, gradient_matches_finite_differ
                                      gradient_matches_reference)
 from grader.checks.runner import run_part
 from grader.checks.values import matches_reference
-from grader.exercises.spec import Case, Exercise, Key, Part, Snippet
+from grader.exercises.spec import Case, Exercise, Instructor, Key, Part, Snippet
 
 X = np.linspace(-2, 2, 7, dtype=np.float32)
 
 
 def make_exercise(checks, cases, probes=None, mistakes=(), static_argnums=()):
     part = Part(len(checks), tuple(checks))
-    return Exercise(name="f", signature="f(...)", visible=part, hidden=part, public_cases=cases,
-                    hidden_cases=lambda rng: cases, probes=probes or {}, mistakes=mistakes,
-                    static_argnums=static_argnums)
+    public = Exercise(name="f", signature="f(...)", visible=part, hidden=Part(len(checks)), public_cases=cases,
+                      probes=probes or {}, static_argnums=static_argnums)
+    return public.complete(Instructor(hidden_checks=tuple(checks), hidden_cases=lambda rng: cases,
+                                      mistakes=mistakes))
 
 
 def verdict(exercise, fn, reference=None, part="visible"):
-    """Run the part; references come from `reference` (a correct implementation)."""
-    refs = None
+    """Run the part; references and the known mistakes' outputs are made from `reference` (a correct
+    implementation) as `grader refs build` makes them."""
+    from grader.reference import mistake_outputs, reference_outputs
+    refs = mistakes = None
     if reference is not None:
-        from grader.checks.context import materialize
-        refs = []
-        for case in exercise.public_cases:
-            args = materialize(case.args, {})
-            refs.append({p: jax.tree_util.tree_map(np.asarray,
-                                                   exercise.probes.get(p, lambda f, *a: f(*a))(reference, *args))
-                         for p in exercise.reference_probes})
-    return run_part("unit", exercise, part, fn, exercise.public_cases, refs)
+        refs = [reference_outputs(exercise, part, reference, case) for case in exercise.public_cases]
+        mistakes = [mistake_outputs(exercise, part, case, ref) for case, ref in zip(exercise.public_cases, refs)]
+    return run_part("unit", exercise, part, fn, exercise.public_cases, refs, mistakes=mistakes)
 
 
 def only_result(v):
@@ -282,8 +280,8 @@ def test_student_error_shows_student_line_not_library_frames():
 
 
 def test_missing_hidden_data_is_reported_not_raised(monkeypatch, tmp_path):
-    from grader import checks, reference
-    monkeypatch.setattr(reference, "DATA_DIR", tmp_path)
+    from grader import checks, material, reference
+    monkeypatch.setattr(material, "hidden_data_dir", lambda assignment: tmp_path / assignment)
     reference.load_data.cache_clear()
     try:
         v = checks.grade("s1_jax_fundamentals", "record", "hidden", fn=lambda h, s, v: h)
@@ -295,6 +293,6 @@ def test_missing_hidden_data_is_reported_not_raised(monkeypatch, tmp_path):
 def test_every_hint_used_by_a_corpus_exists():
     from grader import exercises
     for name in exercises.names():
-        for exercise in exercises.load(name).exercises:
+        for exercise in exercises.load(name, instructor=True).exercises:
             for snippet in exercise.mistakes:
                 hints.get(snippet.hint)

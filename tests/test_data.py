@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from grader.data.detection import completeness, detection_completeness
-from grader.data.lines import noisy_line
+from grader.data.lines import line_observations
 from grader.data.spectra import BALMER_LINES, white_dwarf_spectrum
 
-MAKERS = [noisy_line, detection_completeness, white_dwarf_spectrum]
+MAKERS = [line_observations, detection_completeness, white_dwarf_spectrum]
 
 
 def as_numpy(out):
@@ -34,7 +34,7 @@ def test_float32_arrays_of_length_n(make):
 
 
 def test_noisy_line_scatters_about_the_true_line_with_sigma():
-    x, y, y_err = as_numpy(noisy_line(jax.random.key(1), n=20000, m=-0.5, c=3.0, sigma=0.2,
+    x, y, y_err = as_numpy(line_observations(jax.random.key(1), n=20000, m=-0.5, c=3.0, sigma=0.2,
                                       x_range=(-4.0, 6.0)))
     assert x.min() >= -4.0 and x.max() <= 6.0 and np.all(np.diff(x) >= 0)
     residual = y - (-0.5 * x + 3.0)

@@ -14,26 +14,27 @@ CASES = [(a, e.name) for a in exercises.names() for e in exercises.load(a).exerc
 ENTRIES = [(a, e.name, kind, i) for a in exercises.names() for e, kind, i, _ in audit.corpus(a)]
 
 
-def grade_both(assignment, name, fn):
-    return [checks.grade(assignment, name, part, fn=fn) for part in ("visible", "hidden")]
+def grade_both(assignment, name, fn, namespace=None):
+    return [checks.grade(assignment, name, part, fn=fn, namespace=namespace) for part in ("visible", "hidden")]
 
 
 @pytest.mark.parametrize("assignment,name", CASES)
 def test_reference_solution_gets_full_marks(assignment, name, solution_namespace):
-    for verdict in grade_both(assignment, name, solution_namespace(assignment)[name]):
+    namespace = solution_namespace(assignment)
+    for verdict in grade_both(assignment, name, namespace[name], namespace):
         assert verdict.score == verdict.max_points, verdict.render()
 
 
 @pytest.mark.parametrize("assignment,name", CASES)
 def test_every_exercise_has_a_corpus(assignment, name):
-    exercise = exercises.load(assignment)[name]
+    exercise = exercises.load(assignment, instructor=True)[name]
     assert len(exercise.mistakes) >= 5 and len(exercise.alternatives) >= 2
     assert all(m.gap or m.hint for m in exercise.mistakes)
 
 
 @pytest.mark.parametrize("assignment,name,kind,index", ENTRIES)
 def test_corpus_entry(assignment, name, kind, index):
-    exercise = exercises.load(assignment)[name]
+    exercise = exercises.load(assignment, instructor=True)[name]
     snippet = (exercise.mistakes if kind == "mistake" else exercise.alternatives)[index]
     entry = audit.check_entry(assignment, exercise, kind, index, snippet)
     if entry.gap:

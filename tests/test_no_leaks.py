@@ -1,7 +1,8 @@
 """Hidden inputs, hidden reference outputs and solutions never reach students.
 
-Students get the notebooks in release/ and the `grader` package (a wheel); both
-are checked here.
+Students get the student bundle (`grader bundle`): the notebooks in release/ and the
+`grader` package (a wheel). Both are built here and every file in them is read
+(tests/leaks.py): no graded function defined, no corpus snippet or solution code.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import numpy as np
 import pytest
 
 from grader import exercises, reference
+
+from leaks import ROOT, scan_folder, scan_text, scan_wheel
 
 
 def hidden_numbers(assignment: str) -> set[str]:
@@ -29,12 +32,19 @@ def hidden_numbers(assignment: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(out)], check=True, capture_output=True,
-                   cwd=str(reference.DATA_DIR.parents[2]))
-    return next(out.glob("grader-*.whl"))
+def bundle(tmp_path_factory):
+    """The student bundle, made by the command instructors run."""
+    out = tmp_path_factory.mktemp("bundle") / "students"
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "bundle", "--out", str(out)],
+                          capture_output=True, text=True, cwd=str(ROOT))
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def wheel(bundle):
+    [found] = bundle.glob("wheels/grader-*.whl")
+    return found
 
 
 def test_wheel_has_public_data_but_no_hidden_data_or_sources(wheel):
@@ -43,6 +53,38 @@ def test_wheel_has_public_data_but_no_hidden_data_or_sources(wheel):
     assert any(n.endswith("manifest.json") for n in names)
     assert not [n for n in names if "hidden" in n.rsplit("/", 1)[-1]]
     assert not [n for n in names if n.endswith(".ipynb")]
+    assert not [n for n in names if n.startswith("instructor/")]
+
+
+def test_wheel_holds_no_answers(wheel):
+    assert scan_wheel(wheel) == []
+
+
+def test_bundle_holds_no_answers_and_what_students_need(bundle):
+    assert scan_folder(bundle) == []
+    for assignment in exercises.names():
+        assert (bundle / assignment / f"{assignment}.ipynb").is_file()
+    requirements = (bundle / "requirements.txt").read_text().splitlines()
+    assert requirements[0].startswith("./wheels/grader-") and requirements[0].endswith(".whl")
+    pinned = {line.split("==")[0].lower() for line in requirements[1:]}
+    assert {"jax", "jaxlib", "numpy", "nbclient", "ipykernel", "pytest"} <= pinned
+    assert not pinned & {"nbgrader", "distributed", "optax", "jupyterlab", "sqlalchemy"}
+    assert (bundle / "runtime.txt").read_text().startswith("python-3.")
+    assert "pytest" in (bundle / "README.md").read_text()
+
+
+def test_the_scanner_finds_answers(tmp_path):
+    """The scanner named after the defect can see it: a correct implementation in a module, a corpus
+    snippet quoted in any text file, a solved notebook cell."""
+    alternative = exercises.load("s1_jax_fundamentals", instructor=True)["soft_threshold"].alternatives[1]
+    from leaks import graded_names, secrets
+    names, known = graded_names(), secrets()
+    assert scan_text("x.py", "def soft_threshold(x, t):\n    return x - jnp.clip(x, -t, t)\n", names, known)
+    assert scan_text("x.md", "see " + alternative.code, names, known)
+    stub = "def soft_threshold(x, t):\n    \"\"\"doc\"\"\"\n    raise NotImplementedError()\n"
+    assert not scan_text("x.py", stub, names, known)
+    class_method = "class Log:\n    def record(self, step):\n        self.steps.append(step)\n"
+    assert not scan_text("x.py", class_method, names, known)
 
 
 @pytest.mark.parametrize("assignment", exercises.names())

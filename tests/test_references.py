@@ -18,14 +18,32 @@ def test_stored_references_are_current(assignment, course_root):
 def test_every_exercise_has_public_and_hidden_cases(assignment):
     for exercise in exercises.load(assignment).exercises:
         for part in ("visible", "hidden"):
-            cases, refs = reference.cases_and_references(assignment, exercise.name, part)
-            assert len(cases) == len(refs) >= 1, (exercise.name, part)
+            cases, refs, mistakes = reference.cases_and_references(assignment, exercise.name, part)
+            assert len(cases) == len(refs) == len(mistakes) >= 1, (exercise.name, part)
+
+
+@pytest.mark.parametrize("assignment", exercises.names())
+def test_public_data_names_the_visible_hints_of_the_corpus(assignment):
+    """What each mistake produces on the public cases is stored (numbers), so that a student's
+    install names the hints the visible checks diagnose; hidden data only in the instructor's folder."""
+    full = exercises.load(assignment, instructor=True)
+    for exercise in full.exercises:
+        _, _, mistakes = reference.cases_and_references(assignment, exercise.name, "visible")
+        stored = {hint for per_case in mistakes for found in per_case.values() for hint, _ in found}
+        if exercise.diagnosed_probes("visible"):
+            assert stored, exercise.name
+        assert stored <= {m.hint for m in exercise.mistakes}, exercise.name
+    assert not list(reference.DATA_DIR.glob(f"{assignment}/hidden*"))
+    assert (reference.data_dir(assignment, "hidden") / "hidden.npz").is_file()
 
 
 def test_changed_reference_value_is_detected(tmp_path, monkeypatch, course_root):
     assignment = "s1_jax_fundamentals"
     shutil.copytree(reference.DATA_DIR / assignment, tmp_path / assignment)
+    hidden_dir = reference.data_dir(assignment, "hidden")
     monkeypatch.setattr(reference, "DATA_DIR", tmp_path)
+    monkeypatch.setattr(reference, "data_dir",
+                        lambda a, part: tmp_path / a if part == "visible" else hidden_dir)
     reference.load_data.cache_clear()
     try:
         # Rewrite public.npz with one value changed, and fix up the manifest so only the values differ.

@@ -134,20 +134,36 @@ def start():
         box.close()
 
 
-def test_hidden_reference_data_is_not_there(start):
-    hidden = sorted(str(p) for p in sandbox.package_dir().glob(sandbox.SECRET_FILES))
+def test_instructor_material_is_not_there_but_public_data_is(start):
+    from grader import material
+    secret_dir = material.instructor_dir()
+    secret = sorted(str(p) for p in secret_dir.rglob("*") if p.is_file())
     public = sorted(str(p) for p in sandbox.package_dir().glob("reference/data/*/public.*"))
-    if not hidden:
-        pytest.skip("no hidden reference data in this install")
+    assert any(p.endswith("hidden.npz") for p in secret) and any(p.endswith(".py") for p in secret)
+    assert public
     seen = start().json(f"""
 def read(path):
     try:
         return len(open(path, 'rb').read())
     except OSError as e:
         return type(e).__name__
-print(json.dumps({{p: read(p) for p in {hidden + public!r}}}))""")
-    assert {p: seen[p] for p in hidden} == {p: "FileNotFoundError" for p in hidden}
+print(json.dumps({{p: read(p) for p in {secret + public!r}}}))""")
+    assert {p: seen[p] for p in secret} == {p: "FileNotFoundError" for p in secret}
     assert {p: seen[p] for p in public} == {p: os.path.getsize(p) for p in public}
+
+
+def test_instructor_material_inside_a_bound_folder_is_hidden(tmp_path, monkeypatch):
+    """An instructor folder that lies inside a folder the sandbox binds (say the virtual environment)
+    is masked: the sandbox's command hides it."""
+    inside = Path(sys.prefix) / "instructor"
+    monkeypatch.setenv("GRADER_INSTRUCTOR_DIR", str(inside))
+    monkeypatch.setattr(sandbox.material, "instructor_dir", lambda: inside)
+    argv = sandbox.command(["true"], workdir=str(tmp_path), limits=sandbox.Limits(),
+                           uid=100_000 if os.geteuid() == 0 else None)
+    pairs = list(zip(argv, argv[1:]))
+    assert ("--tmpfs", str(Path(sys.prefix))) in pairs                 # the folder is rebuilt ...
+    assert ("--ro-bind", str(Path(sys.prefix) / "bin")) in pairs        # ... from its other entries
+    assert not [p for p in pairs if p[1] == str(inside)]
 
 
 def test_files_outside_the_workdir_are_not_there(start, tmp_path):

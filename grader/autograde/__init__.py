@@ -15,8 +15,6 @@ Modules, one concept each:
 """
 from __future__ import annotations
 
-from .runner import grade
-
 __all__ = ["grade", "autograde", "sandbox_limits", "SandboxUnavailable"]
 
 
@@ -46,9 +44,19 @@ def autograde(course, assignment: str, students: list[str] | None = None, *, wor
     sandbox: see `sandbox_limits` (default: sandboxed when the sandbox can run here).
     """
     from . import executors
+    from .runner import grade
     limits = sandbox_limits(sandbox)
     students = course.submitted_students(assignment) if students is None else list(students)
     pool = executors.dask(scheduler) if scheduler else executors.local(workers)
     with pool as (executor, slots):
         return grade(course, assignment, students, executor, slots=slots, force=force, sandbox=limits,
                      **callbacks)
+
+
+def __getattr__(name: str):
+    """`grade` on first use: the runner needs nbgrader (the instructor's tools), which a student's
+    install has not, and `kernels` (the self-check's kernels) lives in this package too."""
+    if name == "grade":
+        from .runner import grade
+        return grade
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,8 +4,9 @@
 
 - on a file system made of read-only binds: /usr, a few /etc files (dynamic linker cache,
   time zone, fonts), the Python installation (sys.base_prefix), the virtual environment
-  (sys.prefix), the `grader` package with its hidden reference data (`reference/data/*/hidden.*`)
-  removed, and directories the caller names (the JAX compilation cache); plus its scratch
+  (sys.prefix), the `grader` package (which holds no hidden data, solutions or corpus: those are
+  the course's `instructor/` folder, never bound, and hidden even when it lies inside a bound
+  directory), and directories the caller names (the JAX compilation cache); plus its scratch
   directory `workdir` (read-write, at the same path, the working directory) and a private,
   size-limited tmpfs on /tmp (HOME, TMPDIR and MPLCONFIGDIR point into it, see `environment`).
   Nothing else of the host is there: not the course directory (source/ notebooks, submitted/,
@@ -46,6 +47,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import material
+
 MiB = 1024 * 1024
 
 # Read-only files and directories of /etc a Python/numpy/matplotlib process uses, when present.
@@ -53,9 +56,6 @@ ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/fonts")
 
 # Top-level directories that a merged-/usr system has as symbolic links into /usr.
 USR_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-
-# The package's files a student must never read (relative to the package directory).
-SECRET_FILES = "reference/data/*/hidden.*"
 
 # Uids of sandboxes started by root: UID_BASE + UIDS_PER_PROCESS * pid + a counter.
 UID_BASE = 100_000
@@ -149,8 +149,8 @@ def command(argv: list[str], *, workdir: str, limits: Limits, uid: int | None,
     binds.known.update({"/proc", "/dev", "/tmp", HOME})
     binds.read_only("/usr", *USR_LINKS, *ETC)
     binds.read_only(sys.base_prefix, sys.prefix, str(package_dir()))
-    binds.hide(*sorted(str(p) for p in package_dir().glob(SECRET_FILES)))
     binds.read_only(*readable)
+    binds.hide(*[p for p in _instructor_material() if binds.covered(p)])
     binds.writable(workdir)
     namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     if not as_root:
@@ -231,6 +231,10 @@ class _Binds:
                     self.args += ["--ro-bind", os.path.join(directory, entry), os.path.join(directory, entry)]
             self.args += ["--remount-ro", directory]
 
+    def covered(self, path: str) -> bool:
+        """True when `path` lies inside a directory bound read-only."""
+        return self._covered(path)
+
     def _covered(self, path: str) -> bool:
         return any(path == b or path.startswith(b + "/") for b in self.bound)
 
@@ -243,6 +247,14 @@ class _Binds:
         for directory in reversed(missing):
             self.args += ["--perms", "0755", "--dir", directory]
             self.known.add(directory)
+
+
+def _instructor_material() -> list[str]:
+    """The course's instructor-only folder (hidden data, corpus), when there is one here."""
+    try:
+        return [str(material.instructor_dir().resolve())]
+    except material.InstructorMaterialMissing:
+        return []
 
 
 def _tool(name: str) -> str:

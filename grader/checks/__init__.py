@@ -71,7 +71,7 @@ def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | 
         cases, refs, mistakes = [], None, None
         missing = missing or Outcome(False, str(err), None)
     verdict = run_part(assignment, spec, part, fn if missing is None else None, cases, refs, missing, remote,
-                       mistakes)
+                       mistakes, namespace)
     if remote is None:                  # the grading process keeps no history of its students
         HISTORY.append(verdict)
     return verdict

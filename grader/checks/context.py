@@ -90,6 +90,17 @@ class Context:
     hidden: bool
     remote: Any = None   # a grader.judge.remote.Remote when the function lives in the student's kernel
     mistakes: Sequence[dict[str, list]] | None = None
+    namespace: dict | None = None   # the notebook's names, for the student's other functions
+
+    def student_function(self, name: str) -> Callable:
+        """Another function of the student's notebook, by name (a building block the graded one uses)."""
+        if self.remote is not None:
+            return self.remote.student_function(name)
+        found = (self.namespace or {}).get(name)
+        if not callable(found):
+            raise errors.StudentCodeError("not_defined", f"`{name}` is not defined: this check needs your "
+                                                         f"`{name}` (run the cell that defines it).")
+        return found
 
     def known_mistakes(self, case: Case, probe: str) -> list:
         """[(hint, output)] of the known mistakes on `case` for `probe`, in corpus order."""

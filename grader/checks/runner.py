@@ -20,16 +20,18 @@ _STOP_HINTS = ("not_implemented", "not_defined", "not_callable")
 
 def run_part(assignment: str, exercise: Exercise, part: str, fn: Callable | None,
              cases: Sequence, references: Sequence | None, missing: Outcome | None = None,
-             remote=None, mistakes: Sequence | None = None) -> Verdict:
+             remote=None, mistakes: Sequence | None = None, namespace: dict | None = None) -> Verdict:
     """Verdict of the `part` ("visible" or "hidden") checks of `fn` on `cases`.
 
     `missing` is the outcome to give every check when there is no function to check.
     `remote` (a grader.judge.remote.Remote): `fn` lives in the student's kernel.
     `mistakes`: the known mistakes' stored outputs, one dict per case (see grader.reference).
+    `namespace`: the notebook's names, where checks find the student's other functions.
     """
     checks = exercise.part(part).checks
     verdict = Verdict(assignment, exercise.name, part)
-    ctx = Context(exercise, fn, cases, references, hidden=(part == "hidden"), remote=remote, mistakes=mistakes)
+    ctx = Context(exercise, fn, cases, references, hidden=(part == "hidden"), remote=remote, mistakes=mistakes,
+                  namespace=namespace)
     outcomes: dict[str, Outcome] = {}
     stop: Outcome | None = missing
     with quiet() as captured:

@@ -6,8 +6,8 @@ One module per data set.
 """
 from .detection import detection_completeness
 from .light_curves import bazin_flux, supernova_light_curve
-from .lines import noisy_line
+from .lines import line_observations
 from .spectra import white_dwarf_spectrum
 
-__all__ = ["noisy_line", "detection_completeness", "white_dwarf_spectrum",
+__all__ = ["line_observations", "detection_completeness", "white_dwarf_spectrum",
            "supernova_light_curve", "bazin_flux"]

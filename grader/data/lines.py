@@ -5,7 +5,7 @@ import jax
 import jax.numpy as jnp
 
 
-def noisy_line(key, n: int = 50, m: float = 2.0, c: float = 1.0, sigma: float = 1.0,
+def line_observations(key, n: int = 50, m: float = 2.0, c: float = 1.0, sigma: float = 1.0,
                x_range: tuple[float, float] = (0.0, 10.0)):
     """n points of the line y = m*x + c, observed with Gaussian noise of standard deviation sigma.
 

@@ -1,8 +1,8 @@
 """s1_jax_fundamentals: JAX as numpy with autodiff and jit; explicit PRNG keys; immutable arrays.
 
 Seven graded functions, 11 visible and 14 hidden points. Arrays are float32
-(JAX's default); hidden inputs are drawn from the generators below with a seed
-kept only in the instructor's hidden reference data.
+(JAX's default). This is the public half, which ships to students; the hidden
+cases and checks and the corpus are in instructor/exercises/s1_jax_fundamentals.py.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 from ..checks import keys, mutation, purity
 from ..checks.gradients import grad_of_sum, gradient_matches_reference
 from ..checks.values import matches_reference
-from .spec import Assignment, Case, Exercise, Fn, Key, Part, Snippet
+from .spec import Assignment, Case, Exercise, Fn, Key, Part
 
 F32 = np.float32
 
@@ -38,21 +38,11 @@ def _noise_samples(out, args):
     return [(np.asarray(out, np.float64) - (m * np.asarray(x, np.float64) + b)) / sigma]
 
 
-def _noisy_line_hidden(rng):
-    cases = []
-    for shape, sigma in (((15000,), 2.5), ((60, 250), 0.3), ((8000,), 0.05)):
-        x = rng.uniform(-20, 20, size=shape).astype(F32)
-        m, b = (float(v) for v in np.round(rng.normal(0, 3, size=2), 3))
-        cases.append(Case((Key(int(rng.integers(2**31))), x, m, b, sigma)))
-    return cases
-
-
 NOISY_LINE = Exercise(
     name="noisy_line",
     signature="noisy_line(key, x, m, b, sigma)",
     public_cases=[Case((Key(0), _f32(np.linspace(0, 10, 20000)), 2.0, 1.0, 0.5),
                        "key = jax.random.key(0), x = jnp.linspace(0, 10, 20000), m=2, b=1, sigma=0.5")],
-    hidden_cases=_noisy_line_hidden,
     probes={"line": lambda fn, key, x, m, b, sigma: fn(key, x, m, b, 0.0)},
     visible=Part(2, (
         matches_reference("line", name="line", describe="with sigma=0 it is exactly the line m*x + b"),
@@ -61,54 +51,7 @@ NOISY_LINE = Exercise(
         keys.same_key_same_result(),
         keys.key_changes_result(0),
     )),
-    hidden=Part(2, (
-        matches_reference("line", name="line", describe="with sigma=0 it is exactly the line m*x + b"),
-        keys.standard_normal(_noise_samples, name="noise", describe="the noise is normal with std sigma",
-                             hint="wrong_noise_scale"),
-        keys.key_changes_result(0),
-        keys.no_key_reuse(),
-        purity.jit_matches_eager(requires=("line",)),
-    )),
-    mistakes=[
-        Snippet("""
-def noisy_line(key, x, m, b, sigma):
-    return m * x + b + sigma * jax.random.normal(jax.random.PRNGKey(0), x.shape)
-""", "hardcoded_key", "makes its own key instead of using the argument"),
-        Snippet("""
-def noisy_line(key, x, m, b, sigma):
-    return m * x + b + sigma * np.random.normal(size=x.shape)
-""", "global_random_state", "numpy's global random state"),
-        Snippet("""
-def noisy_line(key, x, m, b, sigma):
-    return m * x + b + sigma**2 * jax.random.normal(key, x.shape)
-""", "wrong_noise_scale", "variance instead of standard deviation"),
-        Snippet("""
-def noisy_line(key, x, m, b, sigma):
-    return m * x + b + jax.random.normal(key, x.shape)
-""", "wrong_noise_scale", "forgot to scale the noise"),
-        Snippet("""
-def noisy_line(key, x, m, b, sigma):
-    return m * x + b + sigma * jax.random.uniform(key, x.shape, minval=-1.0, maxval=1.0)
-""", "wrong_noise_scale", "uniform instead of normal noise"),
-        Snippet("""
-def noisy_line(key, x, m, b, sigma):
-    key_noise, _ = jax.random.split(key)
-    noise = jax.random.normal(key, x.shape)
-    return m * x + b + sigma * noise
-""", "reused_key", "split the key but then drew with the original"),
-    ],
-    alternatives=[
-        Snippet("""
-def noisy_line(key, x, m, b, sigma):
-    _, subkey = jax.random.split(key)
-    return m * x + b + sigma * jax.random.normal(subkey, jnp.shape(x))
-""", note="draws with a subkey"),
-        Snippet("""
-def noisy_line(key, x, m, b, sigma):
-    noise = jax.random.normal(key, shape=x.shape, dtype=x.dtype)
-    return noise * sigma + (m * x + b)
-""", note="keyword arguments, other order"),
-    ],
+    hidden=Part(2),
 )
 
 
@@ -119,15 +62,10 @@ def _zeros_like_each(fn, key, shape):
     return jax.tree_util.tree_map(lambda a: np.zeros(np.shape(a), F32), fn(key, shape))
 
 
-def _normals_hidden(rng):
-    return [Case((Key(int(rng.integers(2**31))), shape)) for shape in ((1000,), (30, 40, 5), (64, 64))]
-
-
 TWO_INDEPENDENT_NORMALS = Exercise(
     name="two_independent_normals",
     signature="two_independent_normals(key, shape)",
     public_cases=[Case((Key(1), (200, 100)), "key = jax.random.key(1), shape=(200, 100)")],
-    hidden_cases=_normals_hidden,
     static_argnums=(1,),
     probes={"shapes": _zeros_like_each},
     visible=Part(2, (
@@ -136,69 +74,11 @@ TWO_INDEPENDENT_NORMALS = Exercise(
         keys.independent_draws(requires=("shapes",)),
         keys.same_key_same_result(),
     )),
-    hidden=Part(2, (
-        matches_reference("shapes", name="shapes", describe="returns two arrays of the given shape"),
-        keys.independent_draws(requires=("shapes",)),
-        keys.no_key_reuse(),
-        keys.key_changes_result(0),
-        purity.jit_matches_eager(requires=("shapes",)),
-    )),
-    mistakes=[
-        Snippet("""
-def two_independent_normals(key, shape):
-    return jax.random.normal(key, shape), jax.random.normal(key, shape)
-""", "identical_draws", "the same key for both draws"),
-        Snippet("""
-def two_independent_normals(key, shape):
-    a = jax.random.normal(key, shape)
-    _, subkey = jax.random.split(key)
-    return a, jax.random.normal(subkey, shape)
-""", "reused_key", "drew with the key, then split it"),
-        Snippet("""
-def two_independent_normals(key, shape):
-    a = jax.random.normal(key, shape)
-    return a, -a
-""", "correlated_draws", "the second array is the negative of the first"),
-        Snippet("""
-def two_independent_normals(key, shape):
-    k1, k2 = jax.random.split(jax.random.PRNGKey(42))
-    return jax.random.normal(k1, shape), jax.random.normal(k2, shape)
-""", "hardcoded_key", "makes its own key"),
-        Snippet("""
-def two_independent_normals(key, shape):
-    k1, k2 = jax.random.split(key)
-    return jax.random.uniform(k1, shape), jax.random.uniform(k2, shape)
-""", "wrong_distribution", "uniform instead of normal"),
-        Snippet("""
-def two_independent_normals(key, shape):
-    return np.random.normal(size=shape), np.random.normal(size=shape)
-""", "global_random_state", "numpy's global random state"),
-    ],
-    alternatives=[
-        Snippet("""
-def two_independent_normals(key, shape):
-    both = jax.random.normal(key, (2,) + tuple(shape))
-    return both[0], both[1]
-""", note="one draw of twice the size, then unpacked"),
-        Snippet("""
-def two_independent_normals(key, shape):
-    return (jax.random.normal(jax.random.fold_in(key, 0), shape),
-            jax.random.normal(jax.random.fold_in(key, 1), shape))
-""", note="fold_in with two different numbers"),
-    ],
+    hidden=Part(2),
 )
 
 
 # --- set_entry ----------------------------------------------------------------
-
-def _set_entry_hidden(rng):
-    cases = []
-    for shape in ((7,), (3, 4), (2, 3, 2)):
-        x = rng.normal(size=shape).astype(F32)
-        index = tuple(int(rng.integers(-d, d)) for d in shape)
-        cases.append(Case((x, index[0] if len(index) == 1 else index, float(np.round(rng.normal() * 5, 3)))))
-    return cases
-
 
 SET_ENTRY = Exercise(
     name="set_entry",
@@ -207,54 +87,11 @@ SET_ENTRY = Exercise(
         Case((_f32(np.arange(5)), 2, 10.0), "x = jnp.arange(5.0), index=2, value=10.0"),
         Case((np.zeros((2, 3), F32), (1, 2), -1.5), "x = jnp.zeros((2, 3)), index=(1, 2), value=-1.5"),
     ],
-    hidden_cases=_set_entry_hidden,
     visible=Part(1, (
         matches_reference(weight=2),
         mutation.inputs_unchanged(),
     )),
-    hidden=Part(2, (
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-        mutation.inputs_unchanged(),
-    )),
-    mistakes=[
-        Snippet("""
-def set_entry(x, index, value):
-    x[index] = value
-    return x
-""", "in_place_mutation", "numpy-style assignment"),
-        Snippet("""
-def set_entry(x, index, value):
-    y = np.array(x)
-    y[index] = value
-    return y
-""", "numpy_inside_jit", "copies to numpy and assigns there"),
-        Snippet("""
-def set_entry(x, index, value):
-    return x.at[index].add(value)
-""", "add_vs_set", ".add instead of .set"),
-        Snippet("""
-def set_entry(x, index, value):
-    x.at[index].set(value)
-    return x
-""", "at_set_discarded", "forgot that .at[].set returns a new array"),
-        Snippet("""
-def set_entry(x, index, value):
-    return jnp.where(x == x[index], value, x)
-""", "wrong_value", "replaces every entry equal to x[index]"),
-    ],
-    alternatives=[
-        Snippet("""
-def set_entry(x, index, value):
-    new = jnp.array(x)
-    return new.at[index].set(value)
-""", note="copies first"),
-        Snippet("""
-def set_entry(x, index, value):
-    mask = jnp.zeros(x.shape, dtype=bool).at[index].set(True)
-    return jnp.where(mask, value, x)
-""", note="a boolean mask and jnp.where"),
-    ],
+    hidden=Part(2),
 )
 
 
@@ -268,14 +105,6 @@ def _record_loop(fn, history, step, value):
     return log
 
 
-def _record_hidden(rng):
-    cases = []
-    for n in (6, 11, 30):
-        history = rng.normal(size=n).astype(F32)
-        cases.append(Case((history, int(rng.integers(0, n)), float(np.round(rng.normal(), 4)))))
-    return cases
-
-
 RECORD = Exercise(
     name="record",
     signature="record(history, step, value)",
@@ -283,72 +112,22 @@ RECORD = Exercise(
         Case((np.full(5, np.nan, F32), 2, 0.5), "history = jnp.full(5, jnp.nan), step=2, value=0.5"),
         Case((_f32([3, 2, 1, 0]), 3, 0.25), "history = jnp.array([3., 2., 1., 0.]), step=3, value=0.25"),
     ],
-    hidden_cases=_record_hidden,
     probes={"loop": _record_loop},
     visible=Part(1, (
         matches_reference(),
         matches_reference("loop", name="loop", describe="logs every step of a loop"),
     )),
-    hidden=Part(2, (
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-        mutation.inputs_unchanged(),
-    )),
-    mistakes=[
-        Snippet("""
-def record(history, step, value):
-    return history.at[step].add(value)
-""", "add_vs_set", ".add instead of .set"),
-        Snippet("""
-def record(history, step, value):
-    return history.at[step + 1].set(value)
-""", "off_by_one", "one step too far"),
-        Snippet("""
-def record(history, step, value):
-    history[step] = value
-    return history
-""", "in_place_mutation", "numpy-style assignment"),
-        Snippet("""
-def record(history, step, value):
-    history.at[step].set(value)
-    return history
-""", "at_set_discarded", "forgot that .at[].set returns a new array"),
-        Snippet("""
-def record(history, step, value):
-    return jnp.append(history, value)
-""", "wrong_shape", "appends instead of writing at step"),
-    ],
-    alternatives=[
-        Snippet("""
-def record(history, step, value):
-    return jnp.where(jnp.arange(history.shape[0]) == step, value, history)
-""", note="jnp.where with a mask"),
-        Snippet("""
-def record(history, step, value):
-    return jax.lax.dynamic_update_slice(history, jnp.asarray([value], history.dtype), (step,))
-""", note="lax.dynamic_update_slice"),
-    ],
+    hidden=Part(2),
 )
 
 
 # --- mse_value_and_grad -------------------------------------------------------
-
-def _mse_hidden(rng):
-    cases = []
-    for n in (12, 50, 200):
-        x = rng.uniform(-3, 3, size=n).astype(F32)
-        y = (rng.normal() * x + rng.normal() + rng.normal(0, 0.5, size=n)).astype(F32)
-        params = tuple(float(v) for v in np.round(rng.normal(0, 2, size=2), 3))
-        cases.append(Case((params, x, y)))
-    return cases
-
 
 MSE_VALUE_AND_GRAD = Exercise(
     name="mse_value_and_grad",
     signature="mse_value_and_grad(params, x, y)",
     public_cases=[Case(((2.0, 1.0), _f32(np.linspace(0, 1, 5)), _f32([1.0, 1.6, 2.4, 2.9, 3.1])),
                        "params = (2.0, 1.0), x = jnp.linspace(0, 1, 5), y = [1.0, 1.6, 2.4, 2.9, 3.1]")],
-    hidden_cases=_mse_hidden,
     probes={"loss": _pair_item(0), "gradient": _pair_item(1)},
     leaf_names={"output": {"[0]": "the loss", "[1][0]": "dL/dm", "[1][1]": "dL/dc"},
                 "loss": {"": "the loss"}, "gradient": {"[0]": "dL/dm", "[1]": "dL/dc"}},
@@ -356,62 +135,7 @@ MSE_VALUE_AND_GRAD = Exercise(
         matches_reference("loss", name="loss", describe="the loss value is the mean squared error"),
         gradient_matches_reference("gradient", describe="the gradient (dL/dm, dL/dc) is right"),
     )),
-    hidden=Part(2, (
-        matches_reference("loss", name="loss", describe="the loss value is the mean squared error"),
-        gradient_matches_reference("gradient", describe="the gradient (dL/dm, dL/dc) is right"),
-        purity.jit_matches_eager(requires=("loss",)),
-        mutation.inputs_unchanged(readonly_numpy=True),
-    )),
-    mistakes=[
-        Snippet("""
-def mse_value_and_grad(params, x, y):
-    def loss(p):
-        m, c = p
-        return jnp.sum((m * x + c - y) ** 2)
-    return jax.value_and_grad(loss)(params)
-""", "sum_vs_mean", "sum instead of mean"),
-        Snippet("""
-def mse_value_and_grad(params, x, y):
-    def loss(p):
-        m, c = p
-        return jnp.mean((m * x + c - y) ** 2)
-    value, grads = jax.value_and_grad(loss)(params)
-    return grads, value
-""", "value_and_grad_order", "returned (grads, loss)"),
-        Snippet("""
-def mse_value_and_grad(params, x, y):
-    def loss(p, x):
-        m, c = p
-        return jnp.mean((m * x + c - y) ** 2)
-    return jax.value_and_grad(loss, argnums=1)(params, x)
-""", "grad_wrt_data", "differentiated with respect to x"),
-        Snippet("""
-def mse_value_and_grad(params, x, y):
-    def loss(p):
-        m, c = p
-        return jnp.mean(jnp.abs(m * x + c - y))
-    return jax.value_and_grad(loss)(params)
-""", "wrong_value", "absolute instead of squared error"),
-        Snippet("""
-def mse_value_and_grad(params, x, y):
-    m, c = params
-    r = m * x + c - y
-    return jnp.mean(r ** 2), (-jnp.mean(2 * r * x), -jnp.mean(2 * r))
-""", "wrong_sign", "hand-written gradient with the wrong sign"),
-    ],
-    alternatives=[
-        Snippet("""
-def mse_value_and_grad(params, x, y):
-    m, c = params
-    r = m * x + c - y
-    return jnp.mean(r ** 2), [jnp.mean(2 * r * x), jnp.mean(2 * r)]
-""", note="gradient by hand, as a list"),
-        Snippet("""
-def mse_value_and_grad(params, x, y):
-    loss = lambda p: jnp.average((y - (p[0] * x + p[1])) ** 2)
-    return jax.value_and_grad(loss)(params)
-""", note="jnp.average and residual the other way round"),
-    ],
+    hidden=Part(2),
 )
 
 
@@ -420,19 +144,11 @@ def mse_value_and_grad(params, x, y):
 TEST_FUNCTIONS = {
     "sum_sin": lambda x: jnp.sum(jnp.sin(x)),
     "quadratic": lambda x: 0.5 * jnp.dot(x, x) + x[0] * x[-1],
-    "rosenbrock": lambda x: (1.0 - x[0]) ** 2 + 100.0 * (x[1] - x[0] ** 2) ** 2,
+    "beale": lambda x: ((1.5 - x[0] + x[0] * x[1]) ** 2 + (2.25 - x[0] + x[0] * x[1] ** 2) ** 2
+                        + (2.625 - x[0] + x[0] * x[1] ** 3) ** 2),
     "square_twist": lambda x: jnp.stack([x[0] ** 2 - x[1], x[0] * x[1]]),
     "softplus": lambda x: jnp.log1p(jnp.exp(x)),
 }
-
-
-def _directional_hidden(rng):
-    cases = []
-    for name, n in (("quadratic", 6), ("rosenbrock", 2), ("softplus", 5), ("square_twist", 2)):
-        x = rng.normal(size=n).astype(F32)
-        v = rng.normal(size=n).astype(F32)
-        cases.append(Case((Fn(name), x, v)))
-    return cases
 
 
 DIRECTIONAL_DERIVATIVE = Exercise(
@@ -446,64 +162,12 @@ DIRECTIONAL_DERIVATIVE = Exercise(
         Case((Fn("square_twist"), _f32([1.0, 2.0]), _f32([0.5, -1.0])),
              "f(x) = [x0**2 - x1, x0*x1], x = [1, 2], v = [0.5, -1]"),
     ],
-    hidden_cases=_directional_hidden,
     visible=Part(1, (matches_reference(),)),
-    hidden=Part(2, (
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-    )),
-    mistakes=[
-        Snippet("""
-def directional_derivative(f, x, v):
-    return jax.jvp(f, (x,), (v,))
-""", "jvp_returns_pair", "returned (f(x), derivative)"),
-        Snippet("""
-def directional_derivative(f, x, v):
-    return jax.jvp(f, (x,), (v / jnp.linalg.norm(v),))[1]
-""", "normalised_direction", "normalised v"),
-        Snippet("""
-def directional_derivative(f, x, v):
-    return jnp.dot(jax.grad(f)(x), v)
-""", "grad_needs_scalar", "jax.grad, which needs a scalar output"),
-        Snippet("""
-def directional_derivative(f, x, v):
-    return jax.jvp(f, (x,), (v,))[0]
-""", "wrong_value", "returned f(x) instead of the derivative"),
-        Snippet("""
-def directional_derivative(f, x, v):
-    h = 1e-2
-    return (f(x + h * v) - f(x)) / h
-""", "wrong_value", "a one-sided finite difference"),
-    ],
-    alternatives=[
-        Snippet("""
-def directional_derivative(f, x, v):
-    _, f_lin = jax.linearize(f, x)
-    return f_lin(v)
-""", note="jax.linearize"),
-        Snippet("""
-def directional_derivative(f, x, v):
-    return jnp.tensordot(jax.jacfwd(f)(x), v, axes=1)
-""", note="full Jacobian times v"),
-    ],
+    hidden=Part(2),
 )
 
 
 # --- soft_threshold -----------------------------------------------------------
-
-def _away_from_kinks(x: np.ndarray, t: float) -> np.ndarray:
-    """Move entries within 0.05 of the kinks at +-t so that gradients are well defined."""
-    near = np.abs(np.abs(x) - t) < 0.05
-    return np.where(near, x + np.sign(x) * 0.1, x).astype(F32)
-
-
-def _soft_threshold_hidden(rng):
-    cases = []
-    for shape, t in (((40,), 0.7), ((6, 5), 2.0), ((25,), 0.05)):
-        x = rng.normal(0, 2, size=shape)
-        cases.append(Case((_away_from_kinks(x, t), t)))
-    return cases
-
 
 SOFT_THRESHOLD = Exercise(
     name="soft_threshold",
@@ -512,58 +176,13 @@ SOFT_THRESHOLD = Exercise(
         Case((_f32([-3.0, -1.0, -0.2, 0.3, 0.8, 2.5]), 0.5), "x = [-3, -1, -0.2, 0.3, 0.8, 2.5], t=0.5"),
         Case((_f32([[1.5, -0.1], [-2.0, 0.05]]), 1.0), "x = [[1.5, -0.1], [-2, 0.05]], t=1.0"),
     ],
-    hidden_cases=_soft_threshold_hidden,
     probes={"gradient": grad_of_sum(0)},
     visible=Part(2, (
         matches_reference(weight=2),
         purity.jit_matches_eager(requires=("values",)),
         gradient_matches_reference(requires=("values",)),
     )),
-    hidden=Part(2, (
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-        gradient_matches_reference(requires=("values",)),
-    )),
-    mistakes=[
-        Snippet("""
-def soft_threshold(x, t):
-    if x > t:
-        return x - t
-    elif x < -t:
-        return x + t
-    return 0.0 * x
-""", "python_if_on_array", "a Python if on the array"),
-        Snippet("""
-def soft_threshold(x, t):
-    return jnp.maximum(jnp.abs(x) - t, 0.0)
-""", "missing_sign", "forgot sign(x)"),
-        Snippet("""
-def soft_threshold(x, t):
-    return jnp.maximum(x - t, 0.0)
-""", "missing_abs", "shrinks only positive values"),
-        Snippet("""
-def soft_threshold(x, t):
-    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
-""", "numpy_inside_jit", "numpy functions"),
-        Snippet("""
-def soft_threshold(x, t):
-    return jnp.array([xi - t if xi > t else (xi + t if xi < -t else 0.0) for xi in x.ravel()]).reshape(x.shape)
-""", "python_if_on_array", "a Python loop with if on each value"),
-        Snippet("""
-def soft_threshold(x, t):
-    return jnp.sign(x) * (jnp.abs(x) - t)
-""", "wrong_value", "forgot the max(., 0)"),
-    ],
-    alternatives=[
-        Snippet("""
-def soft_threshold(x, t):
-    return jnp.where(jnp.abs(x) > t, x - jnp.sign(x) * t, 0.0)
-""", note="jnp.where"),
-        Snippet("""
-def soft_threshold(x, t):
-    return x - jnp.clip(x, -t, t)
-""", note="x minus its clipped value"),
-    ],
+    hidden=Part(2),
 )
 
 

@@ -116,12 +116,16 @@ class Instructor:
     mistakes, alternatives: the corpus. What each mistake with a hint produces on every
       case is stored with the reference data (numbers only), so that checks name the
       hint without the mistake's code.
+    public_cases: the public cases, when the code that makes them would show an answer
+      (a design matrix built for least_squares' inputs, say); the cases themselves are
+      stored with the public data as usual.
     """
     hidden_checks: tuple[Check, ...]
     hidden_cases: Callable[[Any], Sequence[Case]]
     mistakes: Sequence[Snippet] = ()
     alternatives: Sequence[Snippet] = ()
     oracles: dict[str, Callable] = field(default_factory=dict)
+    public_cases: Sequence[Case] | Callable[[], Sequence[Case]] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,8 @@ class Exercise:
     public_cases: inputs students can see (visible test cell), or a function
       that makes them (for inputs drawn with JAX, so that importing the
       description stays cheap); `visible_cases` gives the list. They are stored
-      with the public reference data, which is what test cells read.
+      with the public reference data, which is what test cells read. None when
+      the instructor half makes them (`Instructor.public_cases`).
     hidden: the hidden test cell; in the public half, its points only.
     instructor: the instructor half once `complete` joined it (None in a student's install).
     """
@@ -145,7 +150,7 @@ class Exercise:
     signature: str
     visible: Part
     hidden: Part
-    public_cases: Sequence[Case] | Callable[[], Sequence[Case]]
+    public_cases: Sequence[Case] | Callable[[], Sequence[Case]] | None = None
     probes: dict[str, Callable] = field(default_factory=dict)
     functions: dict[str, Callable] = field(default_factory=dict)
     static_argnums: tuple[int, ...] = ()
@@ -154,8 +159,11 @@ class Exercise:
 
     def complete(self, instructor: Instructor) -> "Exercise":
         """This exercise with its instructor half: the hidden checks, generators, oracles and corpus."""
+        public_cases = self.public_cases if instructor.public_cases is None else instructor.public_cases
+        if public_cases is None:
+            raise ValueError(f"{self.name}: neither half of the exercise gives its public cases")
         return dataclasses.replace(self, hidden=Part(self.hidden.points, tuple(instructor.hidden_checks)),
-                                   instructor=instructor)
+                                   instructor=instructor, public_cases=public_cases)
 
     @property
     def mistakes(self) -> Sequence[Snippet]:
@@ -181,7 +189,9 @@ class Exercise:
 
     @functools.cached_property
     def visible_cases(self) -> list[Case]:
-        """The public inputs, made on first use."""
+        """The public inputs, made on first use (by the builder of the reference data)."""
+        if self.public_cases is None:
+            self._instructor()
         cases = self.public_cases() if callable(self.public_cases) else self.public_cases
         return list(cases)
 

@@ -37,6 +37,10 @@ class Remote:
     def student(self) -> wire.StudentFunction:
         return wire.StudentFunction(self.exercise.name)
 
+    def student_function(self, name: str) -> wire.StudentFunction:
+        """Another function of the student's notebook, called in the kernel like the graded one."""
+        return wire.StudentFunction(name)
+
     def lookup(self) -> tuple[str, str]:
         """("function" | "missing" | "other", type name) of the exercise's name in the kernel."""
         expression = f"__import__('grader.judge.kernel_side', fromlist=['lookup']).lookup({self.exercise.name!r})"

@@ -52,18 +52,23 @@ def _as_numpy(tree):
     return jax.tree_util.tree_map(np.asarray, tree)
 
 
-def _references(exercise, part: str, ref_fn, case) -> dict:
-    """The reference solution's probes and the oracles' outputs on `case`."""
+def reference_outputs(exercise, part: str, ref_fn, case) -> dict:
+    """The reference solution's probes and the oracles' outputs on `case`, by name."""
     args = materialize(case.args, exercise.functions)
     out = {name: _as_numpy(_probe(exercise, name)(ref_fn, *args)) for name in exercise.reference_probes(part)}
-    for name in exercise.oracle_names(part):
-        if name in out:
-            raise ValueError(f"{exercise.name}: oracle {name!r} has the name of a probe")
-        out[name] = _as_numpy(exercise.oracles[name](*case.args))
-    return out
+    oracles = oracle_outputs(exercise, part, case)
+    clash = sorted(set(out) & set(oracles))
+    if clash:
+        raise ValueError(f"{exercise.name}: oracles {clash} have the names of probes")
+    return {**out, **oracles}
 
 
-def _mistake_outputs(exercise, part: str, case, references: dict) -> dict:
+def oracle_outputs(exercise, part: str, case) -> dict:
+    """{oracle name: its output on `case`} for the oracles the checks of `part` compare with."""
+    return {name: _as_numpy(exercise.oracles[name](*case.args)) for name in exercise.oracle_names(part)}
+
+
+def mistake_outputs(exercise, part: str, case, references: dict) -> dict:
     """{probe: [[hint, output], ...]}: what each known mistake produces on `case`, in corpus order."""
     out = {}
     args = materialize(case.args, exercise.functions)
@@ -89,9 +94,9 @@ def _mistake_outputs(exercise, part: str, case, references: dict) -> dict:
 
 
 def _entry(exercise, part: str, ref_fn, cases) -> dict:
-    references = [_references(exercise, part, ref_fn, c) for c in cases]
+    references = [reference_outputs(exercise, part, ref_fn, c) for c in cases]
     return {"cases": cases, "references": references,
-            "mistakes": [_mistake_outputs(exercise, part, c, r) for c, r in zip(cases, references)]}
+            "mistakes": [mistake_outputs(exercise, part, c, r) for c, r in zip(cases, references)]}
 
 
 def compute(assignment_name: str, course_root: Path, seed: int) -> tuple[dict, dict]:
