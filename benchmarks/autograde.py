@@ -45,7 +45,7 @@ def cohort(n: int) -> dict[str, dict[str, str | None]]:
     """student id -> {exercise: answer} for n students cycling through correct, a mistake (each of the
     spec's in turn), blank, crashing. An answer is the cell's code, None for the release stub; an
     exercise not named gets the instructor's solution."""
-    spec = exercises.load(ASSIGNMENT)
+    spec = exercises.load(ASSIGNMENT, instructor=True)
     mistakes = [(e.name, m.code.strip() + "\n") for e in spec.exercises for m in e.mistakes]
     names = [e.name for e in spec.exercises]
     students = {}

@@ -40,7 +40,7 @@ def test_real_autograding_agrees_with_the_fast_path(tmp_path, course_root):
             ("soft_threshold", "alternative", 1)}
     summary = audit.audit_autograde(course, ASSIGNMENT, only, workers=2)
     assert len(summary.entries) == 3 and summary.failures == []
-    spec = exercises.load(ASSIGNMENT)
+    spec = exercises.load(ASSIGNMENT, instructor=True)
     for real in summary.entries:
         exercise = spec[real.exercise]
         snippet = (exercise.mistakes if real.kind == "mistake" else exercise.alternatives)[real.index]

@@ -75,7 +75,7 @@ def test_blank_workbook_fails_every_item_saying_what_to_implement(pytester, cour
 
 
 def test_one_mistake_fails_exactly_that_item_with_its_hint(pytester, course_root, exercise_names):
-    reused = exercises.load(ASSIGNMENT)["two_independent_normals"].mistakes[0]
+    reused = exercises.load(ASSIGNMENT, instructor=True)["two_independent_normals"].mistakes[0]
     assert reused.hint == "identical_draws"
     replacements = {n: None for n in exercise_names}
     replacements["two_independent_normals"] = reused.code

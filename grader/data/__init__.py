@@ -5,9 +5,9 @@ so a notebook, its tests and its reference outputs see exactly the same data.
 One module per data set.
 """
 from .detection import detection_completeness
-from .light_curves import bazin_flux, supernova_light_curve
+from .light_curves import light_curve_model, supernova_light_curve
 from .lines import line_observations
 from .spectra import white_dwarf_spectrum
 
 __all__ = ["line_observations", "detection_completeness", "white_dwarf_spectrum",
-           "supernova_light_curve", "bazin_flux"]
+           "supernova_light_curve", "light_curve_model"]
