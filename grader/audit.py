@@ -70,9 +70,14 @@ class Summary:
                 f"{c['accepted']}/{c['alternatives']}, known gaps: {c['gaps']}")
 
 
-def corpus(assignment: str):
-    """(exercise, kind, index, snippet) for every corpus entry of an assignment."""
-    for exercise in exercises.load(assignment, instructor=True).exercises:
+def corpus(assignment: str, exercise_names: set[str] | None = None):
+    """(exercise, kind, index, snippet) for every corpus entry of an assignment (of the named exercises)."""
+    spec = exercises.load(assignment, instructor=True)
+    for name in exercise_names or ():
+        spec[name]                          # a KeyError naming the known exercises
+    for exercise in spec.exercises:
+        if exercise_names and exercise.name not in exercise_names:
+            continue
         for kind, entries in (("mistake", exercise.mistakes), ("alternative", exercise.alternatives)):
             for index, snippet in enumerate(entries):
                 yield exercise, kind, index, snippet
@@ -98,16 +103,17 @@ def check_entry(assignment: str, exercise, kind: str, index: int, snippet) -> En
                  snippet.hint if kind == "mistake" else None, round(lost, 6), hints, snippet.gap)
 
 
-def audit_checks(assignment: str) -> Summary:
-    """The fast path over the whole corpus of an assignment."""
-    return Summary([check_entry(assignment, *entry) for entry in corpus(assignment)])
+def audit_checks(assignment: str, exercise_names: set[str] | None = None) -> Summary:
+    """The fast path over the whole corpus of an assignment (or of the named exercises)."""
+    return Summary([check_entry(assignment, *entry) for entry in corpus(assignment, exercise_names)])
 
 
 def audit_autograde(course, assignment: str, only: set[tuple[str, str, int]] | None = None,
-                    workers: int | None = None) -> Summary:
+                    workers: int | None = None, exercise_names: set[str] | None = None) -> Summary:
     """The real path: one submission per entry under submitted/audit-*/, autograded, read back.
 
-    only: (exercise, kind, index) of the entries to grade (default all).
+    only: (exercise, kind, index) of the entries to grade (default all); exercise_names: only
+    the entries of these exercises.
     """
     import nbformat
 
@@ -117,7 +123,7 @@ def audit_autograde(course, assignment: str, only: set[tuple[str, str, int]] | N
     release_nb = nbformat.read(str(course.release_notebook(assignment)), as_version=4)
     solution_of = demo.solutions(course.source_notebook(assignment))
     planned = []
-    for exercise, kind, index, snippet in corpus(assignment):
+    for exercise, kind, index, snippet in corpus(assignment, exercise_names):
         if only is not None and (exercise.name, kind, index) not in only:
             continue
         entry = Entry(assignment, exercise.name, kind, index, snippet.note,

@@ -78,9 +78,12 @@ def cmd_autograde(args) -> int:
         console.print(table(name, results, scores))
     failed = sum(not r.ok for r in results)
     skipped = len(students) - len(results)
+    faults = sum(len(r.grader_errors) for r in results)
     console.print(f"{len(results) - failed} of {len(results)} submissions graded"
-                  + (f", {skipped} already graded and unchanged (--force grades them again)" if skipped else ""))
-    return EXIT_FAILED if failed else EXIT_OK
+                  + (f", {skipped} already graded and unchanged (--force grades them again)" if skipped else "")
+                  + (f"; {faults} checks could not run because of a fault of the grader (see the table; "
+                     "those checks scored 0)" if faults else ""))
+    return EXIT_FAILED if failed or faults else EXIT_OK
 
 
 def cmd_feedback(args) -> int:
@@ -124,15 +127,19 @@ def cmd_demo(args) -> int:
     with console.status("demo") as status:
         results = demo.run(course, progress=lambda message: status.update(message))
     table = Table(title="demo cohort")
-    for column in ("assignment", "student", "score", "max", "expected", "ok"):
-        table.add_column(column, justify="left" if column in ("assignment", "student") else "right")
+    for column in ("assignment", "student", "score", "max", "expected", "hints shown", "ok"):
+        table.add_column(column, justify="left" if column in ("assignment", "student", "hints shown") else "right")
     for r in results:
         mark = "[green]✓[/]" if r.ok else "[red]✗[/]"
-        table.add_row(r.assignment, escape(r.student), f"{r.score:g}", f"{r.max_score:g}", f"{r.expected:g}", mark)
+        table.add_row(r.assignment, escape(r.student), f"{r.score:g}", f"{r.max_score:g}", f"{r.expected:g}",
+                      escape(", ".join(r.hints)) or "-", mark)
     console.print(table)
     for r in results:
         if r.problem:
             console.print(f"[red]{escape(r.student)}[/]: {escape(r.problem)}")
+        if not r.hints_ok:
+            console.print(f"[red]{escape(r.student)}[/]: hints shown {list(r.hints)}, expected "
+                          f"{list(r.expected_hints)}")
     console.print(f"feedback pages: {escape(str(feedback.page_path(course, '<student>', '<assignment>')))}",
                   soft_wrap=True)
     for name in dict.fromkeys(r.assignment for r in results):
@@ -140,9 +147,10 @@ def cmd_demo(args) -> int:
         console.print(f"class report for {name}: {escape(str(report))}", soft_wrap=True)
     wrong = [r.student for r in results if not r.ok]
     if wrong:
-        console.print(f"[red]{len(wrong)} score(s) differ from the expectation:[/] {', '.join(wrong)}")
+        console.print(f"[red]{len(wrong)} student(s) differ from the expectation (score or hints):[/] "
+                      f"{', '.join(wrong)}")
         return EXIT_FAILED
-    console.print(f"all {len(results)} scores as expected")
+    console.print(f"all {len(results)} scores and hints as expected")
     return EXIT_OK
 
 
@@ -164,18 +172,27 @@ def cmd_refs(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from . import audit
+    from . import audit, exercises
     course = _course(args)
     summary = audit.Summary()
-    for name in _assignments(args.assignments):
+    only = set(args.exercise) or None
+    names = _assignments(args.assignments)
+    if only:
+        known = {e.name: a for a in names for e in exercises.load(a).exercises}
+        unknown = sorted(only - set(known))
+        if unknown:
+            raise UserError(f"no exercise {unknown[0]!r} in {', '.join(names)}")
+        names = [a for a in names if any(known[e] == a for e in only)]
+    for name in names:
         if args.fast:
             with console.status(f"auditing {name} (checks called directly)"):
-                summary.entries += audit.audit_checks(name).entries
+                summary.entries += audit.audit_checks(name, only).entries
         else:
             with console.status(f"auditing {name} (autograding one submission per corpus entry)"), \
                     audit.scratch_course(course.root) as scratch:
                 scratch.release(name)
-                summary.entries += audit.audit_autograde(scratch, name, workers=args.workers).entries
+                summary.entries += audit.audit_autograde(scratch, name, workers=args.workers,
+                                                         exercise_names=only).entries
     console.print(audit.table(summary))
     for entry in summary.failures:
         console.print(f"[red]slipped through:[/] {escape(audit.describe_failure(entry))}")
@@ -251,6 +268,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--fast", action="store_true",
                    help="call the checks directly instead of autograding one submission per corpus entry")
     s.add_argument("--workers", type=int, default=None, metavar="N", help="autograding processes (default: cores)")
+    s.add_argument("--exercise", action="append", default=[], metavar="NAME",
+                   help="audit only this exercise's corpus (repeat for several)")
     s.set_defaults(run=cmd_audit)
 
     s = sub.add_parser("bundle", help="write what students get: release workbooks, the student package (a wheel), "

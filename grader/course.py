@@ -39,6 +39,7 @@ class Autograded:
     ok: bool
     message: str = ""
     log: str = ""
+    grader_errors: tuple[str, ...] = ()   # faults of the grader's own code while grading it (not the student's)
 
 
 def find_root(start: Path | str | None = None) -> Path:

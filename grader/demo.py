@@ -23,6 +23,7 @@ from typing import Callable, Mapping
 import nbformat
 
 from . import exercises
+from .protocol import verdict_of
 from .course import Autograded, Course, CourseError
 from .exercises.spec import Exercise
 from .report import classreport
@@ -113,6 +114,7 @@ class Student:
     deleted_tests: tuple[str, ...] = ()                        # exercises whose test cells were deleted
     fails: tuple[Fail, ...] = ()
     assignment: str = ASSIGNMENT
+    hints: tuple[str, ...] = ()                                # hint ids its feedback must name (all of them)
 
     def answer_for(self, exercise: str) -> Answer:
         return self.answers.get(exercise, self.answer)
@@ -134,7 +136,7 @@ def _correct_and_blank(assignment: str) -> list[Student]:
     names = [e.name for e in exercises.load(assignment).exercises]
     return [Student("correct", "every exercise solved", assignment=assignment),
             Student("blank", "handed in the workbook untouched", answer=stub, assignment=assignment,
-                    fails=sum((every_check(name, assignment) for name in names), ()))]
+                    fails=sum((every_check(name, assignment) for name in names), ()), hints=("not_implemented",))]
 
 
 def _fundamentals() -> list[Student]:
@@ -142,19 +144,23 @@ def _fundamentals() -> list[Student]:
         *_correct_and_blank(ASSIGNMENT),
         # soft_threshold's cell dies before its def, so soft_threshold is undefined in both test cells.
         Student("crash_soft_threshold", "a NameError above the def of soft_threshold",
-                answers={"soft_threshold": crashes_before_def}, fails=every_check("soft_threshold")),
+                answers={"soft_threshold": crashes_before_def}, fails=every_check("soft_threshold"),
+                hints=("not_defined",)),
         # The deleted test cells come back (OverwriteCells.add_missing_cells) and find record unwritten.
         Student("deleted_record_tests", "deleted record's test cells and left record unwritten",
-                answers={"record": stub}, deleted_tests=("record",), fails=every_check("record")),
+                answers={"record": stub}, deleted_tests=("record",), fails=every_check("record"),
+                hints=("not_implemented",)),
         # Drawing a and b with one key makes them identical (not independent) and reuses the key.
         Student("reused_key", "two_independent_normals draws both arrays with the same key",
                 answers={"two_independent_normals": mistake("identical_draws")},
                 fails=(Fail("two_independent_normals", "visible", "independent_draws"),
                        Fail("two_independent_normals", "hidden", "independent_draws"),
-                       Fail("two_independent_normals", "hidden", "no_key_reuse"))),
+                       Fail("two_independent_normals", "hidden", "no_key_reuse")),
+                hints=("identical_draws", "reused_key")),
         # `x[index] = value` raises TypeError on a JAX array, so every check that calls it fails.
         Student("inplace_set_entry", "set_entry assigns in place, x[index] = value",
-                answers={"set_entry": mistake("in_place_mutation")}, fails=every_check("set_entry")),
+                answers={"set_entry": mistake("in_place_mutation")}, fails=every_check("set_entry"),
+                hints=("in_place_mutation",)),
         # A sum is N times the mean: loss and gradient are wrong; hidden jit needs 'loss', so it is not assessed.
         Student("sum_not_mean", "mse_value_and_grad sums the squared errors instead of averaging",
                 answers={"mse_value_and_grad": mistake("sum_vs_mean")},
@@ -162,10 +168,14 @@ def _fundamentals() -> list[Student]:
                        Fail("mse_value_and_grad", "visible", "gradient"),
                        Fail("mse_value_and_grad", "hidden", "loss"),
                        Fail("mse_value_and_grad", "hidden", "gradient"),
-                       Fail("mse_value_and_grad", "hidden", "jit"))),
+                       Fail("mse_value_and_grad", "hidden", "jit"),
+                       # inputs left unchanged earns nothing while no value is right (any stub leaves them)
+                       Fail("mse_value_and_grad", "hidden", "inputs_unchanged")),
+                hints=("sum_vs_mean",)),
         # `if x > t` on an array raises, so values fail and jit and gradient (which need values) are not assessed.
         Student("python_if", "soft_threshold uses a Python if on the array",
-                answers={"soft_threshold": mistake("python_if_on_array")}, fails=every_check("soft_threshold")),
+                answers={"soft_threshold": mistake("python_if_on_array")}, fails=every_check("soft_threshold"),
+                hints=("python_if_on_array",)),
         # Correct, but every function warns and prints to stderr: the checks capture both, nothing lost.
         Student("noisy_correct", "every exercise solved, with a warning and stderr output at each call",
                 answer=noisy),
@@ -181,21 +191,27 @@ def _linear_models() -> list[Student]:
         Student("lm_shared_key_init", "init_mlp draws W and b of a layer with one key", assignment=a,
                 answers={"init_mlp": mistake("shared_draws")},
                 fails=fails("init_mlp", "visible/no_shared_draws", "hidden/no_shared_draws", "hidden/no_key_reuse")
-                + fails("train_mlp", "hidden/no_key_reuse")),
-        # (n,) - (n, 1) broadcasts to (n, n): value and gradient wrong; jit needs the values; inputs untouched.
-        # train_mlp trains with the student's mse, so its network misses the validation target too.
+                + fails("train_mlp", "hidden/no_key_reuse"), hints=("shared_draws", "reused_key")),
+        # (n,) - (n, 1) broadcasts to (n, n): value and gradient wrong; jit needs the values; inputs untouched,
+        # which earns nothing without a right value. train_mlp trains with the student's mse, so its network
+        # misses the validation target too, and its key handling earns nothing without a trained network.
         Student("lm_broadcast_mse", "mse compares every prediction with every target", assignment=a,
                 answers={"mse": mistake("broadcast_n1_vs_n")},
                 fails=fails("mse", "visible/values", "visible/gradient", "hidden/values", "hidden/gradient",
-                            "hidden/jit")
-                + fails("train_mlp", "visible/validation_loss", "hidden/validation_loss")),
+                            "hidden/jit", "hidden/inputs_unchanged")
+                + fails("train_mlp", "visible/validation_loss", "hidden/validation_loss",
+                        "visible/deterministic_in_key", "hidden/no_key_reuse"),
+                hints=("broadcast_n1_vs_n", "training_not_converged")),
         # log(0) = -inf for predictions of exactly 0 or 1: the values are not finite; jit needs the values.
         Student("lm_log_of_zero", "binary_cross_entropy without clipping", assignment=a,
                 answers={"binary_cross_entropy": mistake("log_of_zero")},
-                fails=fails("binary_cross_entropy", "visible/values", "hidden/values", "hidden/jit")),
+                fails=fails("binary_cross_entropy", "visible/values", "hidden/values", "hidden/jit",
+                            "hidden/inputs_unchanged"),
+                hints=("log_of_zero",)),
         # normalise's cell dies before its def: normalise is undefined in both test cells.
         Student("lm_crash_normalise", "a NameError above the def of normalise", assignment=a,
-                answers={"normalise": crashes_before_def}, fails=every_check("normalise", a)),
+                answers={"normalise": crashes_before_def}, fails=every_check("normalise", a),
+                hints=("not_defined",)),
     ]
 
 
@@ -206,17 +222,19 @@ def _gradient_descent() -> list[Student]:
         # Without bias correction the first Adam steps are far too small: every comparison fails.
         Student("gd_adam_no_bias_correction", "adam_step without bias correction", assignment=a,
                 answers={"adam_step": mistake("missing_bias_correction")},
-                fails=fails("adam_step", "visible/values", "visible/five_steps", "visible/jit",
-                            "hidden/values", "hidden/optax", "hidden/jit")),
+                fails=fails("adam_step", "visible/values", "visible/five_steps", "visible/jit", "visible/pytrees",
+                            "hidden/values", "hidden/optax", "hidden/jit"),
+                hints=("missing_bias_correction",)),
         # Missing delta**2: right only at delta = 1, and the tests use other deltas too.
         Student("gd_missing_delta", "pseudo_huber without the delta**2 factor", assignment=a,
                 answers={"pseudo_huber": mistake("pseudo_huber_delta")},
                 fails=fails("pseudo_huber", "visible/values", "visible/gradient", "visible/jit",
-                            "hidden/values", "hidden/gradient", "hidden/jit")),
+                            "hidden/values", "hidden/gradient", "hidden/jit"),
+                hints=("pseudo_huber_delta",)),
         # trajectory[i] = ... on a JAX array raises: nothing about the trajectory can be checked.
         Student("gd_inplace_trajectory", "gradient_descent records the trajectory in place", assignment=a,
                 answers={"gradient_descent": mistake("in_place_mutation")},
-                fails=every_check("gradient_descent", a)),
+                fails=every_check("gradient_descent", a), hints=("in_place_mutation",)),
     ]
 
 
@@ -297,11 +315,21 @@ class Result:
     expected: float
     problem: str = ""      # why autograding failed, if it did
     assignment: str = ASSIGNMENT
+    hints: tuple[str, ...] = ()            # hint ids its autograded notebook shows, sorted
+    expected_hints: tuple[str, ...] = ()   # the student's `hints`, sorted
+
+    @property
+    def score_ok(self) -> bool:
+        # each test cell records its score rounded to 0.001, so sums may differ by a few thousandths
+        return not self.problem and math.isclose(self.score, self.expected, abs_tol=0.02)
+
+    @property
+    def hints_ok(self) -> bool:
+        return self.hints == self.expected_hints
 
     @property
     def ok(self) -> bool:
-        # each test cell records its score rounded to 0.001, so sums may differ by a few thousandths
-        return not self.problem and math.isclose(self.score, self.expected, abs_tol=0.02)
+        return self.score_ok and self.hints_ok
 
 
 def grade(course: Course, students: list[Student], done: Callable[[Autograded], None] = lambda graded: None,
@@ -325,8 +353,19 @@ def results(course: Course, students: list[Student], outcomes: list[Autograded] 
     for s in students:
         row = rows.get((s.assignment, s.id), {"score": 0.0, "max_score": exercises.load(s.assignment).points})
         out.append(Result(s.id, s.about, float(row["score"]), float(row["max_score"]), s.expected(),
-                          problems.get(s.id, ""), s.assignment))
+                          problems.get(s.id, ""), s.assignment, shown_hints(course, s), tuple(sorted(s.hints))))
     return out
+
+
+def shown_hints(course: Course, student: Student) -> tuple[str, ...]:
+    """Sorted hint ids the verdicts of the student's autograded notebook show (every graded cell)."""
+    path = course.root / "autograded" / student.id / student.assignment / f"{student.assignment}.ipynb"
+    if not path.is_file():
+        return ()
+    found = set()
+    for cell in _read(path).cells:
+        found.update((verdict_of(cell) or {}).get("hints", []))
+    return tuple(sorted(found))
 
 
 def run(course: Course, progress: Callable[[str], None] = lambda message: None) -> list[Result]:

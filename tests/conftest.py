@@ -11,6 +11,19 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def no_grader_errors():
+    """A fault of the grader's own code (a check that raised, a judge that failed) fails the test that
+    met it, whatever the test asserts: it is never a student outcome (grader.checks.runner.GRADER_ERRORS).
+    A test that provokes one on purpose takes it out of the list."""
+    from grader.checks import runner
+    before = len(runner.GRADER_ERRORS)
+    yield
+    new = runner.GRADER_ERRORS[before:]
+    del runner.GRADER_ERRORS[before:]
+    assert not new, "the grader's own code failed:\n" + "\n".join(new)
+
+
 @pytest.fixture(scope="session")
 def course_root() -> Path:
     return ROOT

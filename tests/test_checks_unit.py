@@ -180,7 +180,9 @@ def test_fold_in_twice_with_the_same_number_is_caught_behaviourally():
         return jax.random.normal(jax.random.fold_in(key, 7), shape), jax.random.normal(jax.random.fold_in(key, 7), shape)
     ex = make_exercise([keys.no_key_reuse(), keys.independent_draws()], KEY_CASES)
     v = verdict(ex, fold_twice)
-    assert [r.passed for r in v.results] == [True, False]
+    assert not v.results[1].passed and v.results[1].hint == "identical_draws"
+    # the reuse checker found nothing (its pass is then not assessed: the only evidence check failed)
+    assert v.results[0].hint is None and not v.results[0].assessed
 
 
 # --- mutation -----------------------------------------------------------------
@@ -296,3 +298,35 @@ def test_every_hint_used_by_a_corpus_exists():
         for exercise in exercises.load(name, instructor=True).exercises:
             for snippet in exercise.mistakes:
                 hints.get(snippet.hint)
+
+
+def test_a_check_that_raises_is_the_graders_fault_and_is_recorded():
+    """A bug in a check is neither swallowed nor blamed on the student: the check scores 0 with the
+    grader_error hint, the verdict carries the error (its JSON goes into the autograded notebook), and
+    the process's list of grader faults, which fails the test suite, has it with its traceback."""
+    from grader.checks import runner
+    from grader.exercises.spec import Check
+
+    def broken(ctx):
+        raise ZeroDivisionError("a bug in the check")
+    ex = make_exercise([Check("broken", "a check with a bug", broken), matches_reference()], VALUE_CASES)
+    before = len(runner.GRADER_ERRORS)
+    v = verdict(ex, mean_square, mean_square)
+    recorded = runner.GRADER_ERRORS[before:]
+    del runner.GRADER_ERRORS[before:]
+    first = v.results[0]
+    assert not first.passed and first.hint == "grader_error" and "fault of the grader" in first.message
+    assert v.results[1].passed                     # the other checks still run
+    assert v.grader_errors == ["unit/f (visible tests), check broken: ZeroDivisionError: a bug in the check"]
+    assert v.to_dict()["grader_errors"] == v.grader_errors
+    assert len(recorded) == 1 and "Traceback" in recorded[0] and "a bug in the check" in recorded[0]
+
+
+def test_properties_earn_nothing_without_evidence():
+    """inputs_unchanged passes for a constant; without a passing value check it earns nothing."""
+    ex = make_exercise([matches_reference(), mutation.inputs_unchanged()], VALUE_CASES)
+    right = verdict(ex, mean_square, mean_square)
+    assert right.score == right.max_points
+    constant = verdict(ex, lambda t, p: jnp.float32(0.0), mean_square)
+    assert constant.score == 0
+    assert not constant.results[1].assessed and "not assessed" in constant.results[1].message

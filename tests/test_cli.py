@@ -1,18 +1,20 @@
 """The `grader` command: every subcommand has --help; expected errors are one line and exit 2."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
 
 GRADER = [sys.executable, "-m", "grader.cli"]
-SUBCOMMANDS = [["release"], ["autograde"], ["feedback"], ["report"], ["export"], ["demo"],
-               ["refs"], ["refs", "build"], ["refs", "check"]]
+SUBCOMMANDS = [["release"], ["autograde"], ["feedback"], ["report"], ["export"], ["demo"], ["audit"], ["bundle"],
+               ["check"], ["refs"], ["refs", "build"], ["refs", "check"]]
 
 
 def run(*args, cwd=None):
-    return subprocess.run(GRADER + list(args), capture_output=True, text=True, cwd=cwd, timeout=120)
+    env = {**os.environ, "COLUMNS": "200"}       # rich tables unwrapped
+    return subprocess.run(GRADER + list(args), capture_output=True, text=True, cwd=cwd, timeout=120, env=env)
 
 
 def test_help_lists_subcommands():
@@ -52,3 +54,17 @@ def test_bad_source_notebook(tmp_path):
     result = run("--course", str(tmp_path), "refs", "check", name)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert str(notebook) in result.stderr.replace("\n", "")
+
+
+def test_audit_of_one_exercise():
+    result = run("audit", "--fast", "--exercise", "soft_threshold")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "soft_threshold" in result.stdout and "noisy_line" not in result.stdout
+    assert "mistakes caught: 6/6, alternatives accepted: 2/2" in result.stdout   # the corpus of soft_threshold
+    unknown = run("audit", "--fast", "--exercise", "no_such_exercise")
+    assert unknown.returncode == 2 and "no_such_exercise" in unknown.stderr
+
+
+def test_bundle_refuses_an_existing_folder(tmp_path):
+    result = run("bundle", "--out", str(tmp_path))
+    assert result.returncode == 2 and "already exists" in result.stderr and "Traceback" not in result.stderr

@@ -49,3 +49,29 @@ def test_not_implemented_scores_zero_with_one_reason(assignment, name):
     for verdict in grade_both(assignment, name, stub):
         assert verdict.score == 0
         assert verdict.hint_ids == ["not_implemented"]
+
+
+STUBS = {
+    "returns a constant": lambda *args: 0.0,
+    "returns None": lambda *args: None,
+    "returns its first input": lambda *args: args[0] if args else None,
+}
+
+
+@pytest.mark.parametrize("stub", list(STUBS))
+@pytest.mark.parametrize("assignment,name", CASES)
+def test_doing_nothing_earns_nothing(assignment, name, stub, solution_namespace):
+    """No points for properties any stub has (inputs unchanged, same key same result, no key reused,
+    works on pytrees) without evidence that the function does its job. Before this rule a constant
+    earned 3.6 of s1_jax_fundamentals' 25 points."""
+    fn = STUBS[stub]
+    namespace = {**solution_namespace(assignment), name: fn}
+    for verdict in grade_both(assignment, name, fn, namespace):
+        assert verdict.score == 0, verdict.render()
+
+
+@pytest.mark.parametrize("assignment,name", CASES)
+def test_every_test_cell_asks_for_evidence(assignment, name):
+    exercise = exercises.load(assignment, instructor=True)[name]
+    for part in ("visible", "hidden"):
+        assert any(c.evidence for c in exercise.part(part).checks), (name, part)

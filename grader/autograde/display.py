@@ -55,6 +55,8 @@ def table(assignment: str, results, scores: dict[str, tuple[float, float]]) -> T
         status = "[green]graded[/]" if graded.ok else f"[red]failed:[/] {escape(graded.message)}"
         if graded.ok and graded.message:
             status += f" [yellow](cells not run: {escape(graded.message)})[/]"
+        if graded.grader_errors:
+            status += f" [red](grader fault, not the student's: {escape('; '.join(graded.grader_errors))})[/]"
         out.add_row(escape(graded.student), "" if score is None or not graded.ok else f"{score:g}",
                     "" if maximum is None else f"{maximum:g}", status)
     return out

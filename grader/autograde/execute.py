@@ -86,8 +86,10 @@ def _execute(job: Job, notebook: Notebook, log: logging.Logger, ahead: int, warm
         if kernel is not None:
             kernel.shutdown()
     problems = [p for e in executes if isinstance(e, JudgedExecute) for p in e.problems()]
+    errors = tuple(f"{notebook.name}.ipynb: {x}" for e in executes if isinstance(e, JudgedExecute)
+                   for x in e.grader_errors)
     return Notebook(notebook.name, "", resources, output,
-                    f"{notebook.name}.ipynb: {'; '.join(problems)}" if problems else "")
+                    f"{notebook.name}.ipynb: {'; '.join(problems)}" if problems else "", errors)
 
 
 def _recipe(executes, notebook: Notebook, warm_modules, sandbox=None) -> Recipe | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+import traceback
 
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -39,6 +40,7 @@ class JudgedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self.problem = ""               # why cells could not run (empty when all ran)
         self.limits_hit: list[str] = []  # cells stopped by the per-cell time limit or a sandbox limit
+        self.grader_errors: list[str] = []  # faults of the grader's own code while judging (not the student's)
         self._channel = None
         timer = threading.Timer(self.notebook_timeout, self._stop,
                                 [f"the notebook did not finish within {self.notebook_timeout} s"])
@@ -97,10 +99,14 @@ class JudgedExecute(Execute):
         except TooSlow:
             return [cells.error_output("CellTimeoutError", f"the kernel did not answer the {part} tests of "
                                                             f"{exercise} within {seconds:g} s")]
-        except Exception as exc:  # noqa: BLE001 (the cell scores 0 and says why; the notebook goes on)
-            self.log.error("judging %s (%s tests) failed: %s: %s", exercise, part, type(exc).__name__, exc)
+        except Exception as exc:  # noqa: BLE001 (the cell scores 0 and says why; the notebook goes on; counted)
+            self.log.error("judging %s (%s tests) failed: %s", exercise, part, traceback.format_exc())
+            self.grader_errors.append(f"{assignment}/{exercise} ({part} tests): {type(exc).__name__}: {exc}")
             return [cells.error_output("GraderError", f"the {part} tests of {exercise} could not be judged: "
                                                       f"{type(exc).__name__}: {exc}")]
+        for error in verdict.grader_errors:
+            self.log.error("judging %s (%s tests): %s", exercise, part, error)
+        self.grader_errors.extend(verdict.grader_errors)
         return cells.verdict_outputs(verdict, None)
 
     def _alive(self) -> bool:

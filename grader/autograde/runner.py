@@ -14,6 +14,7 @@ import concurrent.futures as cf
 from dataclasses import dataclass
 from typing import Callable
 
+from ..checks.runner import GRADER_ERRORS
 from ..course import Autograded
 from . import execute, warmup
 from .manifest import Manifest
@@ -121,7 +122,9 @@ def _finish(submission: Submission, future: cf.Future) -> Autograded:
                                           f"{_reason(exc, submission.log_text())}",
                           submission.log_text() + executed.log)
     problems = "; ".join(n.problem for n in executed.notebooks if n.problem)
-    return Autograded(student, True, problems, submission.log_text() + executed.log)
+    errors = tuple(e for n in executed.notebooks for e in n.grader_errors)
+    GRADER_ERRORS.extend(f"{student}: {e}" for e in errors)
+    return Autograded(student, True, problems, submission.log_text() + executed.log, errors)
 
 
 def _reason(exc: Exception, log: str) -> str:

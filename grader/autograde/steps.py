@@ -36,6 +36,7 @@ class Notebook:
     resources: dict
     output: str = ""
     problem: str = ""              # cells that hit a limit, and why the rest did not run (the kernel died), if so
+    grader_errors: tuple[str, ...] = ()   # failures of the grader's own code while judging (see checks.runner)
 
 
 @dataclass

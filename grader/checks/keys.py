@@ -66,7 +66,8 @@ def no_key_reuse(*, shorter=None, weight: float = 1.0, requires: tuple[str, ...]
             except StudentCodeError as err:
                 return ctx.failed(case, err)
         return Outcome(True)
-    return Check("no_key_reuse", "uses each PRNG key once (JAX's key-reuse checker)", run, weight, requires)
+    return Check("no_key_reuse", "uses each PRNG key once (JAX's key-reuse checker)", run, weight, requires,
+                 evidence=False)
 
 
 def same_key_same_result(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
@@ -82,7 +83,8 @@ def same_key_same_result(*, weight: float = 1.0, requires: tuple[str, ...] = ())
                 return Outcome(False, f"On {ctx.label(case)}: two calls with the same key gave different results.",
                                "global_random_state")
         return Outcome(True)
-    return Check("same_key_same_result", "the same key gives the same result", run, weight, requires)
+    return Check("same_key_same_result", "the same key gives the same result", run, weight, requires,
+                 evidence=False)
 
 
 def key_changes_result(key_argnum: int = 0, *, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
@@ -98,7 +100,8 @@ def key_changes_result(key_argnum: int = 0, *, weight: float = 1.0, requires: tu
                 return Outcome(False, f"On {ctx.label(case)}: different keys gave the same result.",
                                "hardcoded_key")
         return Outcome(True)
-    return Check("key_changes_result", "a different key gives a different result", run, weight, requires)
+    return Check("key_changes_result", "a different key gives a different result", run, weight, requires,
+                 evidence=False)
 
 
 def deterministic_in_key(key_argnum: int = 0, *, shorter=None, weight: float = 1.0,
@@ -126,7 +129,7 @@ def deterministic_in_key(key_argnum: int = 0, *, shorter=None, weight: float = 1
                                "hardcoded_key")
         return Outcome(True)
     return Check("deterministic_in_key", "the same key gives the same result, another key another",
-                 run, weight, requires)
+                 run, weight, requires, evidence=False)
 
 
 def standard_normal(samples, *, name: str = "standard_normal", describe: str = "draws are standard normal",

@@ -49,4 +49,4 @@ def inputs_unchanged(*, readonly_numpy: bool = False, weight: float = 1.0,
                                "input_modified")
         return Outcome(True)
     kind = "read-only numpy inputs" if readonly_numpy else "its inputs"
-    return Check("inputs_unchanged", f"leaves {kind} unchanged", run, weight, requires)
+    return Check("inputs_unchanged", f"leaves {kind} unchanged", run, weight, requires, evidence=False)

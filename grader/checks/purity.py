@@ -40,4 +40,4 @@ def jit_matches_eager(*, weight: float = 1.0, requires: tuple[str, ...] = ()) ->
             if mismatch is not None:
                 return Outcome(False, f"On {ctx.label(case)}: under jax.jit, {mismatch.message}", "jit_mismatch")
         return Outcome(True)
-    return Check("jit", "works under jax.jit with the same result", run, weight, requires)
+    return Check("jit", "works under jax.jit with the same result", run, weight, requires, evidence=False)

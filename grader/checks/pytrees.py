@@ -43,4 +43,4 @@ def works_on_pytrees(argnum: int | None = 0, *, weight: float = 1.0, requires: t
                                       f"{trees.describe(args[argnum])}, got {trees.describe(out)}.",
                                "tree_arithmetic" if _is_tree(args[argnum]) else "wrong_structure")
         return Outcome(True)
-    return Check("pytrees", "works for any pytree of parameters", run, weight, requires)
+    return Check("pytrees", "works for any pytree of parameters", run, weight, requires, evidence=False)

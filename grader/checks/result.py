@@ -34,6 +34,7 @@ class Verdict:
     part: str
     results: list[CheckResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    grader_errors: list[str] = field(default_factory=list)   # failures of the grader's own code, with context
 
     @property
     def max_points(self) -> float:
@@ -57,7 +58,8 @@ class Verdict:
     def to_dict(self) -> dict:
         return {"assignment": self.assignment, "exercise": self.exercise, "part": self.part,
                 "score": self.score, "max_points": self.max_points, "hints": self.hint_ids,
-                "notes": list(self.notes), "results": [r.to_dict() for r in self.results]}
+                "notes": list(self.notes), "results": [r.to_dict() for r in self.results],
+                "grader_errors": list(self.grader_errors)}
 
     def render(self) -> str:
         """Plain text for a notebook or a terminal: one line per check, hints once each."""

@@ -7,6 +7,7 @@ the reason once.
 """
 from __future__ import annotations
 
+import traceback
 from typing import Callable, Sequence
 
 from ..exercises.spec import Exercise, Outcome
@@ -16,6 +17,11 @@ from .quiet import quiet
 from .result import CheckResult, Verdict
 
 _STOP_HINTS = ("not_implemented", "not_defined", "not_callable")
+
+# Failures of the grader's own code in this process (a check that raised), newest last, each with its
+# context and traceback. Never a student outcome: the test suite fails when one appears
+# (tests/conftest.py), and the autograder counts them in the run's summary.
+GRADER_ERRORS: list[str] = []
 
 
 def run_part(assignment: str, exercise: Exercise, part: str, fn: Callable | None,
@@ -45,13 +51,14 @@ def run_part(assignment: str, exercise: Exercise, part: str, fn: Callable | None
                                                    reason, hint, assessed=False))
                 outcomes[check.name] = Outcome(False)
                 continue
-            outcome = _run_check(check, ctx)
+            outcome = _run_check(check, ctx, verdict)
             outcomes[check.name] = outcome
             verdict.results.append(CheckResult(check.name, check.describe, outcome.passed,
                                                points if outcome.passed else 0.0, points,
                                                outcome.message, outcome.hint))
             if outcome.hint in _STOP_HINTS:
                 stop = outcome
+        _properties_need_evidence(checks, verdict)
         if missing is not None and verdict.results:
             first = verdict.results[0]
             verdict.results[0] = CheckResult(first.name, first.describe, False, 0.0, first.max_points,
@@ -63,11 +70,30 @@ def run_part(assignment: str, exercise: Exercise, part: str, fn: Callable | None
     return verdict
 
 
-def _run_check(check, ctx) -> Outcome:
+def _properties_need_evidence(checks, verdict: Verdict) -> None:
+    """Passed properties (Check.evidence False) earn nothing when no evidence check of the part passed:
+    a stub that returns a constant keeps its inputs unchanged and gives the same result for the same key."""
+    if not any(c.evidence for c in checks):
+        return
+    evidence = {c.name for c in checks if c.evidence}
+    if any(r.passed for r in verdict.results if r.name in evidence):
+        return
+    for i, (check, result) in enumerate(zip(checks, verdict.results)):
+        if not check.evidence and result.passed:
+            verdict.results[i] = CheckResult(result.name, result.describe, False, 0.0, result.max_points,
+                                             "not assessed until the function's results are right",
+                                             None, assessed=False)
+
+
+def _run_check(check, ctx, verdict: Verdict) -> Outcome:
     try:
         return check.run(ctx)
     except StudentCodeError as err:
         return Outcome(False, err.message, err.hint)
-    except Exception as exc:  # noqa: BLE001 (a bug in a check must not zero the cell with a traceback)
+    except Exception as exc:  # noqa: BLE001 (recorded as the grader's failure, not the student's: see GRADER_ERRORS)
+        where = f"{verdict.assignment}/{verdict.exercise} ({verdict.part} tests), check {check.name}"
+        verdict.grader_errors.append(f"{where}: {type(exc).__name__}: {exc}")
+        GRADER_ERRORS.append(f"{where}:\n{traceback.format_exc()}")
         return Outcome(False, f"The check could not run ({type(exc).__name__}: {exc}). "
-                              "Please tell your instructor.", None)
+                              "This is a fault of the grader, not of your code: please tell your instructor.",
+                       "grader_error")

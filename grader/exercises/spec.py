@@ -58,6 +58,10 @@ class Check:
 
     `run(ctx)` returns an `Outcome`; `weight` shares out the points of the part;
     a check whose `requires` did not pass is not assessed and earns nothing.
+    `evidence`: the check shows that the function does its job (values, a distribution, a
+    trained model's loss). A property that any constant or stub also has (inputs unchanged,
+    the same key gives the same result, no key reused, works under jit) is not evidence: it
+    earns its points only when some evidence check of the same part passed.
     """
     name: str
     describe: str
@@ -67,6 +71,7 @@ class Check:
     probe: str | None = None  # the reference probe this check compares with, if any
     oracle: str | None = None  # the instructor's oracle whose stored outputs this check compares with
     diagnosed_on: str | None = None  # the probe on which known mistakes' stored outputs name the hint
+    evidence: bool = True
 
 
 @dataclass(frozen=True)

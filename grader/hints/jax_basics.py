@@ -18,6 +18,11 @@ HINTS = [
     Hint("student_exception", "Your code raised an error",
          "Calling your function raised an exception (shown with your line).",
          "Run your function on the input shown and read the error message from the bottom up."),
+    Hint("grader_error", "The grader failed",
+         "A check could not run because of a fault in the grader itself, not in your code; the points of "
+         "that check are not given until your instructor has looked at it.",
+         "Nothing to change in your code for this check: tell your instructor, who sees the fault in the "
+         "grading log."),
     Hint("too_slow", "Did not finish in time",
          "Your function was still running when the test cell's time was up (an endless loop, or far more work "
          "than the exercise needs).",
