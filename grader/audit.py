@@ -91,16 +91,26 @@ def _solution_namespace(assignment: str) -> dict:
     return solutions.load(source_notebook(material.instructor_dir().parent, assignment))
 
 
-def check_entry(assignment: str, exercise, kind: str, index: int, snippet) -> Entry:
-    """The fast path for one entry: its function graded by the checks directly, both test cells,
-    beside the solutions of the notebook's other functions."""
+def entry_verdicts(assignment: str, exercise, snippet) -> list:
+    """The fast path's verdicts of both test cells (visible, hidden) for one corpus entry's function,
+    graded beside the solutions of the notebook's other functions."""
     fn = snippets.function(exercise.name, snippet.code)
     namespace = {**_solution_namespace(assignment), exercise.name: fn}
-    verdicts = [grade(assignment, exercise.name, part, fn=fn, namespace=namespace) for part in ("visible", "hidden")]
-    lost = sum(v.max_points - v.score for v in verdicts)
-    hints = tuple(h for v in verdicts for h in v.hint_ids)
+    return [grade(assignment, exercise.name, part, fn=fn, namespace=namespace) for part in ("visible", "hidden")]
+
+
+def entry_of(assignment: str, exercise, kind: str, index: int, snippet, verdicts) -> Entry:
+    """The Entry (points lost, hints shown) of a corpus entry graded with `verdicts` (Verdict.to_dict()s)."""
+    verdicts = [v if isinstance(v, dict) else v.to_dict() for v in verdicts]
+    lost = sum(v["max_points"] - v["score"] for v in verdicts)
+    hints = tuple(h for v in verdicts for h in v["hints"])
     return Entry(assignment, exercise.name, kind, index, snippet.note,
                  snippet.hint if kind == "mistake" else None, round(lost, 6), hints, snippet.gap)
+
+
+def check_entry(assignment: str, exercise, kind: str, index: int, snippet) -> Entry:
+    """The fast path for one entry: its function graded by the checks directly, both test cells."""
+    return entry_of(assignment, exercise, kind, index, snippet, entry_verdicts(assignment, exercise, snippet))
 
 
 def audit_checks(assignment: str, exercise_names: set[str] | None = None) -> Summary:

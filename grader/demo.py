@@ -121,7 +121,8 @@ class Student:
 
     def expected(self) -> float:
         """The assignment's total minus the points of the checks this student is expected to fail."""
-        return round(exercises.load(self.assignment).points - sum(f.points(self.assignment) for f in self.fails), 6)
+        total = exercises.load(self.assignment).points - sum(f.points(self.assignment) for f in self.fails)
+        return round(total, 6) + 0.0        # + 0.0: never -0
 
 
 def cohort(assignment: str = ASSIGNMENT) -> list[Student]:
@@ -191,7 +192,8 @@ def _linear_models() -> list[Student]:
         Student("lm_shared_key_init", "init_mlp draws W and b of a layer with one key", assignment=a,
                 answers={"init_mlp": mistake("shared_draws")},
                 fails=fails("init_mlp", "visible/no_shared_draws", "hidden/no_shared_draws", "hidden/no_key_reuse")
-                + fails("train_mlp", "hidden/no_key_reuse"), hints=("shared_draws", "reused_key")),
+                + fails("train_mlp", "visible/no_key_reuse", "hidden/no_key_reuse"),
+                hints=("shared_draws", "reused_key")),
         # (n,) - (n, 1) broadcasts to (n, n): value and gradient wrong; jit needs the values; inputs untouched,
         # which earns nothing without a right value. train_mlp trains with the student's mse, so its network
         # misses the validation target too, and its key handling earns nothing without a trained network.
@@ -200,7 +202,7 @@ def _linear_models() -> list[Student]:
                 fails=fails("mse", "visible/values", "visible/gradient", "hidden/values", "hidden/gradient",
                             "hidden/jit", "hidden/inputs_unchanged")
                 + fails("train_mlp", "visible/validation_loss", "hidden/validation_loss",
-                        "visible/deterministic_in_key", "hidden/no_key_reuse"),
+                        "visible/deterministic_in_key", "visible/no_key_reuse", "hidden/no_key_reuse"),
                 hints=("broadcast_n1_vs_n", "training_not_converged")),
         # log(0) = -inf for predictions of exactly 0 or 1: the values are not finite; jit needs the values.
         Student("lm_log_of_zero", "binary_cross_entropy without clipping", assignment=a,

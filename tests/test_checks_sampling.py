@@ -69,6 +69,11 @@ def test_shared_draws_are_found():
     assert result(sampling.no_shared_draws(), independent, cases).passed
     assert result(sampling.no_shared_draws(), shared, cases).hint == "shared_draws"
 
+    def zero_biases(key, n):      # not drawn at all: the distribution checks say so, not "shared draws"
+        k1, k2 = jax.random.split(key)
+        return [(jax.random.normal(k1, (n, n)), jnp.zeros(n)), (jax.random.normal(k2, (n, n)), jnp.zeros(n))]
+    assert result(sampling.no_shared_draws(), zero_biases, cases).passed
+
 
 def test_oracle_tolerance_and_hint():
     A = np.stack([np.ones(20), np.linspace(0, 5, 20)], axis=1).astype(np.float32)

@@ -71,6 +71,9 @@ def test_values_pass_for_correct_function():
     (lambda t, p: jnp.mean((t - p) ** 2) / 0.0, "not_finite"),
     (lambda t, p: (jnp.mean((t - p) ** 2),), "wrong_structure"),
     (lambda t, p: jnp.mean((t[:, None] - p) ** 2, axis=0), "wrong_shape"),
+    (lambda t, p: 0.5 * jnp.mean((t - p) ** 2), "factor_of_two"),
+    (lambda t, p: 2 * jnp.mean((t - p) ** 2), "factor_of_two"),
+    (lambda t, p: 1.5 * jnp.mean((t - p) ** 2), "wrong_value"),
 ])
 def test_values_fail_with_hint(wrong, hint):
     ex = make_exercise([matches_reference()], VALUE_CASES)
@@ -174,6 +177,51 @@ def test_key_checks(check, wrong, hint):
     assert not result.passed and result.hint == hint, result
 
 
+def test_draw_with_the_key_then_with_a_key_made_from_it_is_caught():
+    """JAX's key-reuse checker misses normal(key) beside normal(fold_in(key, 1)); the behavioural check
+    does not, and leaves one draw unpacked, identical or correlated draws (other checks' business) alone."""
+    check = keys.no_draw_with_parent_key()
+    ex = make_exercise([check, keys.independent_draws()], [Case((Key(3), (40, 50)), "key")], static_argnums=(1,))
+
+    def fold_after_draw(key, shape):
+        return jax.random.normal(key, shape), jax.random.normal(jax.random.fold_in(key, 1), shape)
+
+    def split_after_draw(key, shape):
+        return jax.random.normal(key, shape), jax.random.normal(jax.random.split(key)[1], shape)
+
+    def one_draw(key, shape):
+        both = jax.random.normal(key, (2,) + shape)
+        return both[1], both[0]
+
+    def folds(key, shape):
+        return tuple(jax.random.normal(jax.random.fold_in(key, i), shape) for i in (0, 1))
+    for right in (good_draw, one_draw, folds):
+        assert verdict(ex, right).results[0].passed, right
+    for wrong in (fold_after_draw, split_after_draw):
+        first = verdict(ex, wrong).results[0]
+        assert not first.passed and first.hint == "reused_key" and "used twice" in first.message
+    with jax.debug_key_reuse(True):
+        fold_after_draw(jax.random.key(0), (3,))     # what JAX's checker lets through
+    identical = lambda k, s: (jax.random.normal(k, s),) * 2  # noqa: E731
+    negated = lambda k, s: (jax.random.normal(k, s), -jax.random.normal(k, s))  # noqa: E731
+    alone = make_exercise([check], ex.public_cases, static_argnums=(1,))
+    assert only_result(verdict(alone, identical)).passed and only_result(verdict(alone, negated)).passed
+    assert verdict(ex, identical).results[1].hint == "identical_draws"        # left to independent_draws
+    assert verdict(ex, negated).results[1].hint == "correlated_draws"
+
+
+def test_constant_array_is_not_a_draw():
+    check = keys.standard_normal(lambda out, args: {"the biases": out[1]}, hint="init_scale",
+                                 constant_hint="params_not_drawn", min_size=20)
+    ex = make_exercise([check], [Case((Key(2), 30), "key")])
+    drawn = lambda k, n: tuple(jax.random.normal(kk, (n,)) for kk in jax.random.split(k))  # noqa: E731
+    assert only_result(verdict(ex, drawn)).passed
+    zeros = only_result(verdict(ex, lambda k, n: (jax.random.normal(k, (n,)), jnp.zeros(n))))
+    assert zeros.hint == "params_not_drawn" and "the biases: all 30 values are 0" in zeros.message
+    scaled = only_result(verdict(ex, lambda k, n: (jnp.zeros(n), 10 * jax.random.normal(k, (n,)))))
+    assert scaled.hint == "init_scale" and "the biases: " in scaled.message
+
+
 def test_fold_in_twice_with_the_same_number_is_caught_behaviourally():
     # JAX's key-reuse checker does not flag this; the independence check does.
     def fold_twice(key, shape):
@@ -191,10 +239,15 @@ def test_readonly_numpy_inputs_catch_in_place_changes():
     def centre_in_place(x):
         x -= x.mean()
         return x
+
+    def assign_in_place(x):
+        x[0] = 0.0
+        return x
     ex = make_exercise([mutation.inputs_unchanged(readonly_numpy=True)], [Case((X.copy(),), "x")])
     assert only_result(verdict(ex, lambda x: x - x.mean())).passed
     result = only_result(verdict(ex, centre_in_place))
-    assert result.hint == "in_place_mutation"
+    assert result.hint == "in_place_operator"      # its fix is x = x - m, not x.at[i].set(v)
+    assert only_result(verdict(ex, assign_in_place)).hint == "in_place_mutation"
 
 
 def test_list_argument_modified_is_caught():
@@ -224,6 +277,25 @@ def test_jax_item_assignment_is_explained():
     assert result.hint == "in_place_mutation" and "x[0] = 1.0" in result.message
 
 
+def test_rebuilding_by_type_is_named():
+    ex = make_exercise([mutation.inputs_unchanged()], [Case((X, X, 0.1), "params")])
+    result = only_result(verdict(ex, lambda p, g, lr: type(p)(a - lr * b for a, b in zip(p, g))))
+    assert result.hint == "rebuilt_by_type"
+    assert "incompatible function arguments." in result.message and "supported:" not in result.message
+
+
+@pytest.mark.parametrize("message,shown", [
+    ("(): incompatible function arguments. The following argument types are supported:\n    1. (self)",
+     "(): incompatible function arguments."),
+    ("output array is read-only", "output array is read-only"),
+    ("A first sentence. " + "word " * 60, "A first sentence."),
+    ("word " * 60, ("word " * 39).strip() + "..."),
+])
+def test_error_message_is_never_cut_mid_sentence(message, shown):
+    from grader.checks.errors import first_sentence
+    assert first_sentence(message) == shown
+
+
 # --- purity -------------------------------------------------------------------
 
 LEAKED = []
@@ -234,6 +306,8 @@ LEAKED = []
     (lambda x: x if x.sum() > 0 else -x, "python_if_on_array"),
     (lambda x: (LEAKED.append(x), jnp.sin(x))[1], "tracer_leak"),
     (lambda x: jnp.sin(x) + np.random.normal(), "jit_mismatch"),
+    (lambda x: float(jnp.sum(x)), "float_on_tracer"),
+    (lambda x: jnp.sin(x) * jnp.sum(x).item(), "float_on_tracer"),
 ])
 def test_jit_check(wrong, hint):
     ex = make_exercise([purity.jit_matches_eager()], [Case((X,), "x")])
@@ -330,3 +404,24 @@ def test_properties_earn_nothing_without_evidence():
     constant = verdict(ex, lambda t, p: jnp.float32(0.0), mean_square)
     assert constant.score == 0
     assert not constant.results[1].assessed and "not assessed" in constant.results[1].message
+
+
+def test_syntax_error_in_the_functions_cell_is_shown(monkeypatch):
+    """A cell that does not compile never runs: say so, with its line, rather than 'not defined'."""
+    import json
+
+    from grader import checks
+    from grader.judge import kernel_side
+    broken = "def record(history, step, value):\n    return history.at[step].set(value\n"
+    fixed_elsewhere = "x = 1\n"
+    history = ["", "def record(history, step, value):\n    return history\n", broken, fixed_elsewhere]
+    v = checks.grade("s1_jax_fundamentals", "record", "visible", namespace={"_ih": history})
+    assert v.score == 0 and v.hint_ids == ["syntax_error"]
+    assert "SyntaxError" in v.results[0].message and "line 2" in v.results[0].message
+    # a cell that compiles (it raised before the def, say) is still 'not defined'
+    v = checks.grade("s1_jax_fundamentals", "record", "visible", namespace={"_ih": history[:2]})
+    assert v.hint_ids == ["not_defined"]
+    # the kernel's side of the judge says the same
+    monkeypatch.setattr(kernel_side, "_user_namespace", lambda: {"_ih": history})
+    found = json.loads(kernel_side.lookup("record"))
+    assert found["kind"] == "missing" and found["syntax_error"].startswith("SyntaxError")

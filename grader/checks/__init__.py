@@ -17,6 +17,7 @@ import sys
 from .. import exercises, reference
 from ..exercises.spec import Outcome
 from ..protocol import VERDICT_MIMETYPE
+from . import errors
 from .result import CheckResult, Verdict
 from .runner import run_part
 
@@ -51,16 +52,22 @@ def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | 
     student's kernel (the checks run here, each call of the function runs there).
     """
     spec = exercises.load(assignment, instructor=(part == "hidden"))[exercise]
+    syntax = ""
     if remote is not None:
-        kind, type_name = remote.lookup()
+        kind, type_name, syntax = remote.lookup()
         fn = remote.student
     else:
         if fn is None:
             fn = (namespace or {}).get(exercise)
         kind = "missing" if fn is None else ("function" if callable(fn) else "other")
         type_name = type(fn).__name__
+        if kind == "missing":
+            syntax = errors.syntax_error_in_history(exercise, (namespace or {}).get("_ih")) or ""
     missing = None
-    if kind == "missing":
+    if kind == "missing" and syntax:
+        missing = Outcome(False, f"`{exercise}` is not defined: the cell that defines it has a syntax error, "
+                                 f"so none of it ran.\n  {syntax}", "syntax_error")
+    elif kind == "missing":
         missing = Outcome(False, f"`{exercise}` is not defined. Run the cell that defines it "
                                  f"(and keep the name `{spec.signature}`).", "not_defined")
     elif kind != "function":

@@ -5,8 +5,10 @@ this library, of JAX or of numpy.
 """
 from __future__ import annotations
 
+import ast
 import linecache
 import os
+import re
 import sysconfig
 import traceback
 
@@ -41,17 +43,42 @@ def classify(exc: BaseException) -> str:
         return "python_if_on_array"
     if isinstance(exc, jax.errors.UnexpectedTracerError) or text.startswith("Leaked trace"):
         return "tracer_leak"
+    if isinstance(exc, jax.errors.ConcretizationTypeError) and _PYTHON_NUMBER.search(text):
+        return "float_on_tracer"
     if isinstance(exc, (jax.errors.ConcretizationTypeError, jax.errors.TracerIntegerConversionError)):
         return "not_jittable"
     if isinstance(exc, TypeError) and ("immutable" in text or "does not support item assignment" in text):
         return "in_place_mutation"
+    if isinstance(exc, ValueError) and "output array is read-only" in text:
+        return "in_place_operator"      # x -= m on a read-only numpy array (x[i] = v says "assignment destination")
     if isinstance(exc, ValueError) and "read-only" in text:
         return "in_place_mutation"
+    if isinstance(exc, TypeError) and (_REBUILT_BY_TYPE.search(_student_line(exc)) or _called_array_type(text)):
+        return "rebuilt_by_type"
     if isinstance(exc, ValueError) and "truth value of an array" in text:
         return "python_if_on_array"
     if isinstance(exc, TypeError) and "Gradient only defined for scalar-output" in text:
         return "grad_needs_scalar"
     return "student_exception"
+
+
+# JAX's words when float(), int(), complex() or .item() meets a traced value.
+_PYTHON_NUMBER = re.compile(r"The problem arose with the `(float|int|complex)` function|in the item\(\) method")
+# `type(params)(...)` or `params.__class__(...)`: a container rebuilt by calling its type.
+_REBUILT_BY_TYPE = re.compile(r"\btype\(\s*[\w.\[\]]+\s*\)\s*\(|\.__class__\s*\(")
+
+
+def _called_array_type(text: str) -> bool:
+    """The error of calling the JAX array type itself (`type(x)(...)` on an array; no one calls it by name)."""
+    return "incompatible function arguments" in text and "ArrayImpl" in text
+
+
+def _student_line(exc: BaseException) -> str:
+    """The source line of the student's innermost frame, or ''."""
+    frame = student_frame(exc)
+    if frame is None:
+        return ""
+    return frame.line or linecache.getline(frame.filename, frame.lineno).strip()
 
 
 def _raised_by_student(exc: BaseException) -> bool:
@@ -74,11 +101,52 @@ def student_frame(exc: BaseException) -> traceback.FrameSummary | None:
     return None
 
 
+def syntax_error_in_history(name: str, inputs) -> str | None:
+    """`SyntaxError: ..., line n: <line>` when the newest cell of `inputs` (IPython's input history
+    `_ih`, cells as the kernel ran them, magics already turned into Python) that defines `name` does
+    not compile; else None."""
+    defines = re.compile(rf"^\s*def\s+{re.escape(name)}\s*\(", re.MULTILINE)
+    try:
+        cells = [c for c in reversed(list(inputs or ())) if isinstance(c, str)]
+    except TypeError:
+        return None
+    for source in cells:
+        if not defines.search(source):
+            continue
+        try:
+            compile(source, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        except SyntaxError as exc:
+            line = (exc.text or "").strip()
+            where = f", line {exc.lineno}" if exc.lineno else ""
+            return f"{type(exc).__name__}: {exc.msg}{where}" + (f": {line}" if line else "")
+        except (ValueError, OverflowError):     # e.g. a null byte: not for this message
+            return None
+        return None
+    return None
+
+
+def first_sentence(message: str, limit: int = 200) -> str:
+    """The first line of an error message, never cut mid-sentence: a line that ends by announcing what
+    follows ("... are supported:") keeps its complete sentences; a long line is cut after a sentence
+    (or at a word, with "...")."""
+    line = (message.strip().splitlines() or [""])[0].strip()
+    if line.endswith(":"):
+        end = line.rfind(". ")
+        if end > 0:
+            line = line[:end + 1]
+    if len(line) > limit:
+        end = line.rfind(". ", 0, limit)
+        if end > 0:
+            line = line[:end + 1]
+        else:
+            cut = line.rfind(" ", 0, limit - 3)
+            line = line[:cut if cut > limit // 3 else limit - 3].rstrip(" ,;:") + "..."
+    return line
+
+
 def describe(exc: BaseException) -> str:
-    """One or two lines: `TypeError: first line of message` and where in the student's code."""
-    first_line = (str(exc).strip().splitlines() or [""])[0]
-    if len(first_line) > 200:
-        first_line = first_line[:197] + "..."
+    """One or two lines: `TypeError: first sentence(s) of the message` and where in the student's code."""
+    first_line = first_sentence(str(exc))
     text = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
     frame = student_frame(exc)
     if frame is not None:

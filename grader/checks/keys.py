@@ -50,7 +50,7 @@ def after_reseeding(seed: int, fn, *args):
 def _outputs_equal(a, b) -> bool:
     la, lb = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
     return len(la) == len(lb) and all(
-        np.shape(x) == np.shape(y) and np.array_equal(np.asarray(x), np.asarray(y), equal_nan=True)
+        np.shape(x) == np.shape(y) and np.array_equal(trees.as_numpy(x), trees.as_numpy(y), equal_nan=True)
         for x, y in zip(la, lb))
 
 
@@ -133,12 +133,16 @@ def deterministic_in_key(key_argnum: int = 0, *, shorter=None, weight: float = 1
 
 
 def standard_normal(samples, *, name: str = "standard_normal", describe: str = "draws are standard normal",
-                    hint: str = "wrong_distribution", weight: float = 1.0,
-                    requires: tuple[str, ...] = ()) -> Check:
-    """`samples(output, args)` -> list of arrays that should each be i.i.d. N(0, 1).
+                    hint: str = "wrong_distribution", constant_hint: str | None = None, min_size: int = 100,
+                    weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """`samples(output, args)` -> arrays that should each be i.i.d. N(0, 1): a list, or a dict
+    {what the array is, for messages: array}.
 
     Tests mean, standard deviation and excess kurtosis (which tells a uniform or a
-    constant from a normal) within Z standard errors.
+    constant from a normal) within Z standard errors; the kurtosis only from 100
+    numbers on (below, its tails are far from normal). An array of one repeated
+    value is reported as not drawn, with `constant_hint` when given.
+    min_size: fewer numbers than this in an array is itself a failure.
     """
     def run(ctx) -> Outcome:
         for case in ctx.cases:
@@ -151,18 +155,24 @@ def standard_normal(samples, *, name: str = "standard_normal", describe: str = "
             except Exception as exc:  # noqa: BLE001 (output of the wrong kind)
                 return Outcome(False, f"On {ctx.label(case)}: the result has the wrong form "
                                       f"({type(exc).__name__}: {exc}).", "wrong_structure")
-            for i, arr in enumerate(arrays):
-                problem = _normal_problem(np.asarray(arr, dtype=np.float64).ravel())
+            named = arrays.items() if isinstance(arrays, dict) else (
+                ((f"array {i + 1}" if len(arrays) > 1 else ""), a) for i, a in enumerate(arrays))
+            for what, arr in named:
+                x = np.asarray(arr, dtype=np.float64).ravel()
+                which = f"{what}: " if what else ""
+                if x.size > 1 and np.all(x == x[0]):
+                    return Outcome(False, f"On {ctx.label(case)}: {which}all {x.size} values are {x[0]:.6g}: "
+                                          f"not drawn at random.", constant_hint or hint)
+                problem = _normal_problem(x, min_size)
                 if problem:
-                    which = f"array {i + 1}: " if len(arrays) > 1 else ""
                     return Outcome(False, f"On {ctx.label(case)}: {which}{problem}", hint)
         return Outcome(True)
     return Check(name, describe, run, weight, requires)
 
 
-def _normal_problem(x: np.ndarray) -> str | None:
+def _normal_problem(x: np.ndarray, min_size: int = 100) -> str | None:
     n = x.size
-    if n < 100:
+    if n < min_size:
         return f"only {n} numbers, expected more"
     if not np.all(np.isfinite(x)):
         return "contains NaN or infinity"
@@ -172,7 +182,7 @@ def _normal_problem(x: np.ndarray) -> str | None:
     if abs(std - 1.0) > Z * np.sqrt(1.0 / (2 * n)):
         return f"standard deviation {std:.3g}, expected 1 (within {Z * np.sqrt(1.0 / (2 * n)):.2g})"
     kurtosis = float(np.mean(((x - mean) / std) ** 4) - 3.0)
-    if abs(kurtosis) > Z * np.sqrt(24.0 / n):
+    if n >= 100 and abs(kurtosis) > Z * np.sqrt(24.0 / n):
         return f"excess kurtosis {kurtosis:.3g}, expected 0 for a normal distribution"
     return None
 
@@ -201,3 +211,58 @@ def independent_draws(*, weight: float = 1.0, requires: tuple[str, ...] = ()) ->
                                           f"expected about 0.", "correlated_draws")
         return Outcome(True)
     return Check("independent_draws", "the two draws are independent", run, weight, requires)
+
+
+def _same_numbers(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def _dependent(a: np.ndarray, b: np.ndarray) -> bool:
+    """a is b, or strongly correlated with it (a copy, its negative): not a draw of its own."""
+    a, b = a.ravel(), b.ravel()
+    if a.size < 3 or np.std(a) == 0 or np.std(b) == 0:
+        return True
+    return abs(float(np.corrcoef(a, b)[0, 1])) > Z / np.sqrt(a.size)
+
+
+def no_draw_with_parent_key(draw=jax.random.normal, *, key_argnum: int = 0,
+                            samples=lambda out, args: list(out), weight: float = 1.0,
+                            requires: tuple[str, ...] = ()) -> Check:
+    """For a function returning several draws: none is a draw with the key passed in while another is
+    an independent draw, which must come from a key made from it (split, fold_in): the key then served
+    twice. JAX's key-reuse checker misses `draw(key)` followed by `draw(fold_in(key, 1))`.
+
+    A returned array equal to `draw(key, its shape)` is fine when all arrays are parts of one draw
+    `draw(key, (n,) + shape)` (one draw, then unpacked: JAX's generator gives a longer draw with the
+    same key the same leading values), or when the others depend on it (identical or correlated
+    draws: `independent_draws` reports those).
+    """
+    def run(ctx) -> Outcome:
+        for case in ctx.cases:
+            args = ctx.args(case)
+            try:
+                out = ctx.call(ctx.fn, *args)
+            except StudentCodeError as err:
+                return ctx.failed(case, err)
+            try:
+                arrays = [np.asarray(a, dtype=np.float64) for a in samples(out, args)]
+            except Exception:  # noqa: BLE001 (output of the wrong kind: the shape checks say so)
+                continue
+            if len(arrays) < 2 or any(a.shape != arrays[0].shape for a in arrays):
+                continue
+            shape = arrays[0].shape
+            direct = np.asarray(draw(args[key_argnum], shape), dtype=np.float64)
+            drawn = [i for i, a in enumerate(arrays) if _same_numbers(a, direct)]
+            if not drawn:
+                continue
+            joint = np.asarray(draw(args[key_argnum], (len(arrays),) + shape), dtype=np.float64)
+            if all(any(_same_numbers(a, part) for part in joint) for a in arrays):
+                continue
+            others = [j for j, a in enumerate(arrays) if j not in drawn and not _dependent(a, direct)]
+            if others:
+                return Outcome(False, f"On {ctx.label(case)}: array {drawn[0] + 1} is a draw with the key itself "
+                                      f"and array {others[0] + 1} a draw with a key made from it: "
+                                      f"the key was used twice.", "reused_key")
+        return Outcome(True)
+    return Check("no_draw_with_parent_key", "does not draw with the key it also splits (or folds)",
+                 run, weight, requires, evidence=False)

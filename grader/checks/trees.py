@@ -38,6 +38,8 @@ def describe(tree) -> str:
         return "None"
     if hasattr(tree, "shape") and hasattr(tree, "dtype"):
         shape = ",".join(str(d) for d in tree.shape)
+        if is_key_array(tree):
+            return f"{tree.dtype}[{shape}] (a PRNG key)"
         return f"{np.dtype(tree.dtype).name}[{shape}]"
     return type(tree).__name__ + ("" if not isinstance(tree, (int, float)) else f" {tree!r}")
 
@@ -48,8 +50,19 @@ def _leaves(tree):
     return [(jax.tree_util.keystr(path), leaf) for path, leaf in flat]
 
 
+def is_key_array(leaf) -> bool:
+    """True for an array of typed PRNG keys (`jax.random.key`), which numpy cannot hold."""
+    dtype = getattr(leaf, "dtype", None)
+    return dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
+
+
+def as_numpy(leaf) -> np.ndarray:
+    """np.asarray(leaf); for typed PRNG keys, their raw key data (so that keys compare as data)."""
+    return np.asarray(jax.random.key_data(leaf) if is_key_array(leaf) else leaf)
+
+
 def _as_array(leaf) -> np.ndarray | None:
-    if leaf is None or isinstance(leaf, (str, bytes)):
+    if leaf is None or isinstance(leaf, (str, bytes)) or is_key_array(leaf):
         return None
     try:
         return np.asarray(leaf)

@@ -55,7 +55,7 @@ def diagnose(ctx, probe: str, case, got, expected) -> str | None:
 
 
 def _generic(ctx, case, got, expected) -> str | None:
-    """Mistakes recognisable from the numbers alone: sign flipped, sum instead of mean."""
+    """Mistakes recognisable from the numbers alone: sign flipped, sum instead of mean, a factor 2."""
     try:
         g, e = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     except (TypeError, ValueError):
@@ -68,6 +68,8 @@ def _generic(ctx, case, got, expected) -> str | None:
     for n in sizes:
         if n > 1 and np.allclose(g, n * e, rtol=1e-4, atol=1e-6):
             return "sum_vs_mean"
+    if any(np.allclose(g, f * e, rtol=1e-4, atol=1e-6) for f in (0.5, 2.0)):
+        return "factor_of_two"
     return None
 
 

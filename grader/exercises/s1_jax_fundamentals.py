@@ -72,6 +72,7 @@ TWO_INDEPENDENT_NORMALS = Exercise(
         matches_reference("shapes", name="shapes", describe="returns two arrays of the given shape"),
         keys.standard_normal(lambda out, args: list(out), requires=("shapes",)),
         keys.independent_draws(requires=("shapes",)),
+        keys.no_draw_with_parent_key(),
         keys.same_key_same_result(),
     )),
     hidden=Part(2),

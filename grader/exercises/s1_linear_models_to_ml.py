@@ -257,10 +257,13 @@ BINARY_CROSS_ENTROPY = Exercise(
 # --- has_converged -------------------------------------------------------------------
 
 def _convergence_public():
-    prev = _f32([10.0, 10.0, 10.0, -50.0, -50.0, 2.0])
-    loss = _f32([9.9999, 9.0, 12.0, -50.01, -40.0, 2.0])
+    # 1000 -> 999.5 converged (|change| 0.5 > rtol, but < rtol * 1000); -2 -> -2.0005 converged
+    # (rtol * prev_loss < 0): an absolute test and one without abs(prev_loss) differ here.
+    prev = _f32([10.0, 10.0, 10.0, -50.0, -50.0, 2.0, 1000.0, -2.0])
+    loss = _f32([9.9999, 9.0, 12.0, -50.01, -40.0, 2.0, 999.5, -2.0005])
     return [Case((prev, loss, 1e-3),
-                 "prev_loss = [10, 10, 10, -50, -50, 2], loss = [9.9999, 9, 12, -50.01, -40, 2], rtol=1e-3")]
+                 "prev_loss = [10, 10, 10, -50, -50, 2, 1000, -2], "
+                 "loss = [9.9999, 9, 12, -50.01, -40, 2, 999.5, -2.0005], rtol=1e-3")]
 
 
 HAS_CONVERGED = Exercise(
@@ -285,9 +288,26 @@ NORMALISE = Exercise(
 
 # --- init_mlp ----------------------------------------------------------------------------
 
-def _pooled_over_scale(out, args):
-    """All weights and biases, divided by the scale: should be standard normal."""
-    return [np.concatenate([np.ravel(np.asarray(a)) for a in jax.tree_util.tree_leaves(out)]) / args[2]]
+def _weights_over_scale(out, args):
+    """All weights, divided by the scale: should be standard normal."""
+    return {"the weights": np.concatenate([np.ravel(np.asarray(layer[0])) for layer in out]) / args[2]}
+
+
+def _biases_over_scale(out, args):
+    """All biases, divided by the scale: should be standard normal."""
+    return {"the biases": np.concatenate([np.ravel(np.asarray(layer[1])) for layer in out]) / args[2]}
+
+
+def init_distribution_checks():
+    """Weights and biases each scale * N(0, 1); zeros (or any constant) are not draws. The biases are
+    few (32 to 65 numbers), so their check needs fewer numbers and skips the kurtosis."""
+    return (
+        keys.standard_normal(_weights_over_scale, name="weights", describe="weights are scale * N(0, 1)",
+                             hint="init_scale", constant_hint="params_not_drawn", requires=("shapes",)),
+        keys.standard_normal(_biases_over_scale, name="biases", describe="biases are scale * N(0, 1)",
+                             hint="init_scale", constant_hint="params_not_drawn", min_size=20,
+                             requires=("shapes",)),
+    )
 
 
 INIT_MLP = Exercise(
@@ -298,8 +318,7 @@ INIT_MLP = Exercise(
     probes={"shapes": _zeros_like_each},
     visible=Part(2, (
         matches_reference("shapes", name="shapes", describe="returns [(W, b), ...] with W (n_in, n_out), b (n_out,)"),
-        keys.standard_normal(_pooled_over_scale, name="scale", describe="weights and biases are scale * N(0, 1)",
-                             hint="init_scale", requires=("shapes",)),
+        *init_distribution_checks(),
         sampling.no_shared_draws(requires=("shapes",)),
         keys.same_key_same_result(),
         keys.key_changes_result(0),
@@ -372,6 +391,7 @@ TRAIN_MLP = Exercise(
                               structure=_params_structure, weight=3,
                               describe=f"validation MSE below {TARGET_VALIDATION_MSE} (with your mlp_forward)"),
         keys.deterministic_in_key(shorter=_few_steps),
+        keys.no_key_reuse(shorter=_few_steps),
     )),
     hidden=Part(2),
 )

@@ -12,6 +12,11 @@ HINTS = [
          "The function is not defined in the notebook: its cell has not been run, "
          "or the function was renamed.",
          "Keep the name and signature given in the exercise, and run the cell that defines it."),
+    Hint("syntax_error", "Syntax error in the function's cell",
+         "The cell that defines the function has a syntax error, so Python ran none of it and the "
+         "function does not exist.",
+         "Correct the line shown (often a missing `:`, bracket or quote, or wrong indentation) and run "
+         "the cell again."),
     Hint("not_callable", "Not a function",
          "The name is defined but is not a function.",
          "Define it with `def name(...):` as the exercise asks."),
@@ -48,6 +53,10 @@ HINTS = [
     Hint("sum_vs_mean", "Sum instead of mean",
          "The result is N times too large: it sums over the samples where the mean is asked for.",
          "Use `jnp.mean(...)` (or divide the sum by the number of samples)."),
+    Hint("factor_of_two", "Off by a factor of 2",
+         "The result is exactly half (or exactly twice) the expected value: a factor 2 is missing or extra, "
+         "for example `0.5 *` in front of a squared error (the mean squared error is `mean(r ** 2)`, with no 1/2).",
+         "Compare your formula with the exercise's, factor by factor (the derivative of `r ** 2` is `2 * r`)."),
     Hint("wrong_sign", "Wrong sign",
          "The result has the right size but the opposite sign.",
          "Check the sign of each term; a gradient-descent step subtracts `lr * grad`."),
@@ -57,8 +66,9 @@ HINTS = [
          "Make the shapes agree first: `y_pred.reshape(y_true.shape)` or `jnp.squeeze`."),
     # --- PRNG keys ------------------------------------------------------------
     Hint("reused_key", "PRNG key used twice",
-         "The same key was used for two random draws (or drawn from and then split). JAX keys are "
-         "not stateful: the same key gives the same numbers, so the two draws are not independent.",
+         "The same key was used for two random draws, or drawn from and then split (or folded with "
+         "`fold_in`). JAX keys are not stateful: the same key gives the same numbers, so the draws are "
+         "not independent.",
          "Split first and use each new key once: `key_a, key_b = jax.random.split(key)`."),
     Hint("hardcoded_key", "The result ignores the key it is given",
          "Different keys give the same result, so the function makes its own key "
@@ -83,6 +93,10 @@ HINTS = [
          "(for example it is sigma squared, or not scaled at all).",
          "Add `sigma * jax.random.normal(key, x.shape)`."),
     # --- immutability ---------------------------------------------------------
+    Hint("in_place_operator", "In-place operator on an input array",
+         "`x -= m` (like `+=`, `*=`, `/=`) changes a numpy array in place, so the caller's data would change; "
+         "inputs passed in read-only refuse it (ValueError: output array is read-only).",
+         "Make a new array: `x = x - m`, which leaves the input as it was."),
     Hint("in_place_mutation", "In-place assignment on an immutable array",
          "JAX arrays cannot be changed in place: `x[i] = v` raises a TypeError "
          "(and numpy arrays passed in read-only raise a ValueError).",
@@ -112,6 +126,10 @@ HINTS = [
          "The function stored an intermediate value outside itself (a global or a list); under "
          "`jax.jit` that value is a tracer that is invalid after tracing.",
          "Return every value you need; do not write to globals inside a function."),
+    Hint("float_on_tracer", "float() or .item() on a traced value",
+         "Under `jax.grad` and `jax.jit` your arrays are tracers whose values are not known yet, so "
+         "`float(x)`, `int(x)` or `x.item()` cannot turn them into a Python number (ConcretizationTypeError).",
+         "Return the JAX array itself, e.g. `return jnp.mean(...)`, without `float()` or `.item()`."),
     Hint("not_jittable", "Does not run under jax.jit",
          "The function fails when compiled with `jax.jit`.",
          "Use only `jax.numpy` operations on array arguments, and no Python control flow on their values."),
@@ -138,10 +156,11 @@ HINTS = [
     Hint("normalised_direction", "Direction was normalised",
          "The derivative along v uses v as given; dividing by |v| gives the unit-direction derivative instead.",
          "Pass `v` unchanged as the tangent to `jax.jvp`."),
-    Hint("grad_needs_scalar", "jax.grad needs a scalar output",
-         "`jax.grad` only works for functions that return one number; for vector-valued functions "
-         "use forward-mode `jax.jvp`.",
-         "`jax.jvp(f, (x,), (v,))[1]` works for any output shape."),
+    Hint("grad_needs_scalar", "jax.grad needs a function that returns one number",
+         "`jax.grad` only differentiates functions with a scalar output. A loss must be reduced to one "
+         "number (the mean over the samples); a vector-valued function has no single gradient.",
+         "For a loss, return `jnp.mean(...)` of the per-sample errors; for the derivative of a "
+         "vector-valued f along v, use `jax.jvp(f, (x,), (v,))[1]`."),
     # --- soft threshold -------------------------------------------------------
     Hint("missing_sign", "Sign lost",
          "Negative inputs come out positive: the result is missing the `sign(x)` factor.",

@@ -69,8 +69,9 @@ HINTS = [
          "rtol times the size of the loss, so that it works whatever the units of the loss.",
          "`jnp.abs(loss - prev_loss) <= rtol * jnp.abs(prev_loss)`."),
     Hint("convergence_abs", "A missing absolute value in the convergence test",
-         "Without `abs`, a loss that jumps up (divergence) or a negative loss (a log-likelihood) "
-         "can look converged.",
+         "Without `abs` on the change, a loss that jumps up (divergence) looks converged; without `abs` on "
+         "prev_loss, a negative loss (a log-likelihood) gets a negative tolerance, so the test answers wrongly "
+         "for it.",
          "Compare sizes: `jnp.abs(loss - prev_loss) <= rtol * jnp.abs(prev_loss)`."),
     Hint("inverted_condition", "Condition inverted",
          "The function answers True when the loss is still changing and False when it has settled.",
@@ -124,6 +125,10 @@ HINTS = [
     Hint("init_scale", "Initial weights of the wrong size",
          "The weights and biases should be standard-normal draws times `scale`.",
          "Multiply each draw by `scale`."),
+    Hint("params_not_drawn", "Parameters not drawn at random",
+         "Every weight and every bias should be `scale` times a standard-normal draw; an array of zeros (or of "
+         "one repeated value) was not drawn. Zero biases are common elsewhere, but not what this exercise asks.",
+         "`b = scale * jax.random.normal(k_b, (n_out,))` with a key of its own (and likewise for W)."),
     Hint("shared_draws", "Two parameter arrays hold the same random numbers",
          "Two arrays (weights or biases of the same or of different layers) share their values: they "
          "were drawn with the same key. Units that start identical stay identical.",

@@ -39,6 +39,10 @@ HINTS = [
          "The parameters can be a pytree (a tuple, list or dict of arrays). Python's `+`, `-` and `*` "
          "do not work element-wise on tuples (`lr * (a, b)` is an error, `(a, b) + (c, d)` concatenates).",
          "Apply the update to every leaf: `jax.tree_util.tree_map(lambda p, v: p - lr * v, params, velocity)`."),
+    Hint("rebuilt_by_type", "Parameters rebuilt with type(params)(...)",
+         "`type(params)(...)` rebuilds only tuples and lists: for an array it calls the array type's "
+         "constructor (an error), a dict needs (key, value) pairs, and the leaves inside layers are not reached.",
+         "Update every leaf whatever the container: `jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)`."),
     Hint("missing_bias_correction", "Adam without bias correction",
          "Adam's moment estimates start at zero, so early on they are too small; dividing by "
          "`1 - b1**t` and `1 - b2**t` (t = the step count after this step, starting at 1) corrects that.",

@@ -35,10 +35,13 @@ def _resolve(pid: tuple):
 
 
 def lookup(name: str) -> str:
-    """JSON {"kind": "function" | "missing" | "other", "type": type name} for the user's `name`."""
+    """JSON {"kind": "function" | "missing" | "other", "type": type name} for the user's `name`;
+    when missing, "syntax_error": the SyntaxError of the cell that defines it (in the input history), if any."""
     namespace = _user_namespace()
     if name not in namespace:
-        return wire.dumps({"kind": "missing", "type": ""})
+        from ..checks.errors import syntax_error_in_history
+        return wire.dumps({"kind": "missing", "type": "",
+                           "syntax_error": syntax_error_in_history(name, namespace.get("_ih")) or ""})
     value = namespace[name]
     return wire.dumps({"kind": "function" if callable(value) else "other", "type": type(value).__name__})
 

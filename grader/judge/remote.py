@@ -41,11 +41,12 @@ class Remote:
         """Another function of the student's notebook, called in the kernel like the graded one."""
         return wire.StudentFunction(name)
 
-    def lookup(self) -> tuple[str, str]:
-        """("function" | "missing" | "other", type name) of the exercise's name in the kernel."""
+    def lookup(self) -> tuple[str, str, str]:
+        """("function" | "missing" | "other", type name, the SyntaxError of its cell when missing, or '')
+        of the exercise's name in the kernel."""
         expression = f"__import__('grader.judge.kernel_side', fromlist=['lookup']).lookup({self.exercise.name!r})"
         found = json.loads(self._evaluate(expression))
-        return str(found.get("kind", "missing")), str(found.get("type", ""))
+        return str(found.get("kind", "missing")), str(found.get("type", "")), str(found.get("syntax_error", ""))[:300]
 
     def call(self, fn: Callable, args: tuple, doing: str = "", keep_inputs: bool = False) -> tuple | None:
         """(result, inputs after the call) of fn(*args) in the kernel, or None when `fn` does not

@@ -90,6 +90,7 @@ TWO_INDEPENDENT_NORMALS = Instructor(
         matches_reference("shapes", name="shapes", describe="returns two arrays of the given shape"),
         keys.independent_draws(requires=("shapes",)),
         keys.no_key_reuse(),
+        keys.no_draw_with_parent_key(),
         keys.key_changes_result(0),
         purity.jit_matches_eager(requires=("shapes",)),
     ),
@@ -123,6 +124,12 @@ def two_independent_normals(key, shape):
 def two_independent_normals(key, shape):
     return np.random.normal(size=shape), np.random.normal(size=shape)
 """, "global_random_state", "numpy's global random state"),
+        Snippet("""
+def two_independent_normals(key, shape):
+    a = jax.random.normal(key, shape)
+    b = jax.random.normal(jax.random.fold_in(key, 1), shape)
+    return a, b
+""", "reused_key", "drew with the key, then with fold_in(key, 1): JAX's key-reuse checker misses it"),
     ],
     alternatives=[
         Snippet("""
@@ -130,6 +137,10 @@ def two_independent_normals(key, shape):
     both = jax.random.normal(key, (2,) + tuple(shape))
     return both[0], both[1]
 """, note="one draw of twice the size, then unpacked"),
+        Snippet("""
+def two_independent_normals(key, shape):
+    return tuple(jax.random.normal(k, shape) for k in jax.random.split(key, 2))
+""", note="split into two keys, one draw each"),
         Snippet("""
 def two_independent_normals(key, shape):
     return (jax.random.normal(jax.random.fold_in(key, 0), shape),
@@ -280,6 +291,13 @@ def mse_value_and_grad(params, x, y):
         return jnp.sum((m * x + c - y) ** 2)
     return jax.value_and_grad(loss)(params)
 """, "sum_vs_mean", "sum instead of mean"),
+        Snippet("""
+def mse_value_and_grad(params, x, y):
+    def loss(p):
+        m, c = p
+        return 0.5 * jnp.mean((m * x + c - y) ** 2)
+    return jax.value_and_grad(loss)(params)
+""", "factor_of_two", "0.5 * MSE (the 1/2 of some textbooks)"),
         Snippet("""
 def mse_value_and_grad(params, x, y):
     def loss(p):

@@ -20,7 +20,7 @@ from grader.data.detection import detection_completeness
 from grader.data.spectra import white_dwarf_spectrum
 from grader.exercises.s1_linear_models_to_ml import (
     F32, TARGET_VALIDATION_MSE, TRAIN_SETTINGS, _away_from_zero, _f32, _few_steps, _layers, _line_data, _mlp_case,
-    _params_structure, _pooled_over_scale, as_column,
+    _params_structure, as_column, init_distribution_checks,
 )
 from grader.exercises.spec import Case, Instructor, Key, Snippet
 
@@ -275,6 +275,10 @@ def mse(y_true, y_pred):
 def mse(y_true, y_pred):
     return np.mean((np.ravel(y_true) - np.ravel(y_pred)) ** 2)
 """, "numpy_inside_jit", "numpy functions"),
+        Snippet("""
+def mse(y_true, y_pred):
+    return 0.5 * jnp.mean((jnp.ravel(y_true) - jnp.ravel(y_pred)) ** 2)
+""", "factor_of_two", "0.5 * MSE (the 1/2 of some textbooks)"),
     ],
     alternatives=[
         Snippet("""
@@ -319,6 +323,10 @@ def mae(y_true, y_pred):
 def mae(y_true, y_pred):
     return np.mean(np.abs(np.ravel(y_true) - np.ravel(y_pred)))
 """, "numpy_inside_jit", "numpy functions"),
+        Snippet("""
+def mae(y_true, y_pred):
+    return float(jnp.mean(jnp.abs(jnp.ravel(y_true) - jnp.ravel(y_pred))))
+""", "float_on_tracer", "returns a Python float: float() of a tracer under jax.grad and jax.jit"),
     ],
     alternatives=[
         Snippet("""
@@ -461,6 +469,10 @@ def gd_step(params, grads, lr):
         params[i] = jax.tree_util.tree_map(lambda p, g: p - lr * g, params[i], grads[i])
     return params
 """, "in_place_mutation", "updates the parameters in place"),
+        Snippet("""
+def gd_step(params, grads, lr):
+    return type(params)(p - lr * g for p, g in zip(params, grads))
+""", "rebuilt_by_type", "type(params)(...): fails for an array, a dict and nested layers"),
     ],
     alternatives=[
         Snippet("""
@@ -823,6 +835,10 @@ def has_converged(prev_loss, loss, rtol):
 """, "convergence_abs", "no abs on prev_loss: fails for negative losses"),
         Snippet("""
 def has_converged(prev_loss, loss, rtol):
+    return jnp.abs(loss - prev_loss) / prev_loss <= rtol
+""", "convergence_abs", "relative change divided by prev_loss without abs: negative losses always converged"),
+        Snippet("""
+def has_converged(prev_loss, loss, rtol):
     if jnp.abs(prev_loss - loss) <= rtol * jnp.abs(prev_loss):
         return True
     return False
@@ -886,7 +902,12 @@ def normalise(x):
     x -= x.min()
     x /= x.max()
     return x
-""", "in_place_mutation", "in-place operators"),
+""", "in_place_operator", "in-place operators"),
+        Snippet("""
+def normalise(x):
+    x -= x.min()
+    return x / x.max()
+""", "in_place_operator", "x -= x.min() changes a numpy input in place"),
     ],
     alternatives=[
         Snippet("""
@@ -908,8 +929,7 @@ INIT_MLP = Instructor(
     hidden_cases=lambda rng: [Case((Key(_seed(rng)), (3, 20, 10, 2), 0.1))],
     hidden_checks=(
         matches_reference("shapes", name="shapes", describe="returns [(W, b), ...] with W (n_in, n_out), b (n_out,)"),
-        keys.standard_normal(_pooled_over_scale, name="scale", describe="weights and biases are scale * N(0, 1)",
-                             hint="init_scale", requires=("shapes",)),
+        *init_distribution_checks(),
         sampling.no_shared_draws(requires=("shapes",)),
         keys.no_key_reuse(),
         keys.key_changes_result(0),
@@ -969,6 +989,14 @@ def init_mlp(key, layer_sizes, scale):
         params.append((jax.random.normal(k_w, (n_in, n_out)), jax.random.normal(k_b, (n_out,))))
     return params
 """, "init_scale", "forgot to multiply by scale"),
+        Snippet("""
+def init_mlp(key, layer_sizes, scale):
+    params = []
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
+        key, k_w = jax.random.split(key)
+        params.append((scale * jax.random.normal(k_w, (n_in, n_out)), jnp.zeros(n_out)))
+    return params
+""", "params_not_drawn", "biases all zero, not drawn"),
     ],
     alternatives=[
         Snippet("""
@@ -1132,6 +1160,33 @@ TRAIN_MLP = Instructor(
              "        params.append((scale * jax.random.normal(jax.random.PRNGKey(0), (n_in, n_out)), jnp.zeros(n_out)))"),
             ("jax.random.split(key, n_steps)", "jax.random.split(jax.random.PRNGKey(0), n_steps)")),
             "hardcoded_key", "jax.random.PRNGKey(0) for everything"),
+        Snippet(_train_variant(("loss = lambda p, xb, yb: jnp.mean((_forward(p, xb[:, None])[:, 0] - yb) ** 2)",
+                                "loss = lambda p, xb, yb: (_forward(p, xb[:, None])[:, 0] - yb) ** 2")),
+                "grad_needs_scalar", "the loss is not reduced to one number: jax.grad of a vector"),
+        Snippet("""
+def _forward(params, x):
+    for W, b in params[:-1]:
+        x = jax.nn.relu(x @ W + b)
+    return jax.nn.sigmoid(x @ params[-1][0] + params[-1][1])
+
+def train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps):
+    key, init_key, batch_key = jax.random.split(key, 3)
+    params = []
+    for i, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
+        k_w, k_b = jax.random.split(jax.random.fold_in(init_key, i))
+        params.append((scale * jax.random.normal(k_w, (n_in, n_out)), scale * jax.random.normal(k_b, (n_out,))))
+    loss = lambda p, xb, yb: jnp.mean((_forward(p, xb[:, None])[:, 0] - yb) ** 2)
+
+    @jax.jit
+    def step(params, k):
+        idx = jax.random.choice(k, x.shape[0], (batch_size,), replace=False)
+        grads = jax.grad(loss)(params, x[idx], y[idx])
+        return jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)
+
+    for _ in range(n_steps):
+        params = step(params, batch_key)
+    return params
+""", "reused_key", "one batch key, split off once, used for every step: the same batch 500 times"),
     ],
     alternatives=[
         Snippet("""
