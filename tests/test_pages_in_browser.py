@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from grader import demo
+from grader.protocol import format_points
 from grader.report import browser, feedback
 
 from conftest import GRADED_STUDENTS, UNGRADABLE
@@ -60,7 +61,7 @@ def report_page(graded_cohort, tmp_path_factory):
 def test_feedback_page_shows_score_verdicts_and_hints(feedback_page, graded_cohort):
     text = text_of(feedback_page.dom)
     score = next(r["score"] for r in graded_cohort.grades() if r["assignment"] == A and r["student"] == "reused_key")
-    assert f"Feedback on {A} for reused_key: {score:g} / 25 points" in text
+    assert f"Feedback on {A} for reused_key: {format_points(score)} / 25 points" in text
     assert "Hint: The two draws are identical." in text and "Hint: PRNG key used twice." in text
     assert "✗ FAIL the two draws are independent" in text and "✓ PASS" in text
     assert "Hidden tests of two_independent_normals" in text

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from grader import demo, exercises, reference
-from grader.protocol import VERDICT_MIMETYPE
+from grader.protocol import VERDICT_MIMETYPE, format_points
 from grader.report import disclosure, feedback
 from grader.report.verdicts import is_test_cell, nbgrader_meta, source_of
 
@@ -207,7 +207,7 @@ def test_release_feedback_publishes_the_pages(graded_cohort, tmp_path):
 def test_feedback_page_shows_score_checks_and_hints(graded_cohort):
     scores = {r["student"]: r["score"] for r in graded_cohort.grades() if r["assignment"] == A}
     html = feedback.page_path(graded_cohort, "reused_key", A).read_text()
-    assert f"for reused_key: {scores['reused_key']:g} / 25 points</h1>" in html
+    assert f"for reused_key: {format_points(scores['reused_key'])} / 25 points</h1>" in html
     assert '<html lang="en">' in html
     for text in ("✗ FAIL", "✓ PASS", "Hint: The two draws are identical.", "Hint: PRNG key used twice.",
                  "Your function raised KeyReuseError on a hidden input.", "the two arrays are identical"):
