@@ -12,6 +12,7 @@ loses at most the submissions in flight.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import time
 from pathlib import Path
@@ -22,14 +23,23 @@ VERSION = 1
 
 
 def tree_checksum(*paths: Path) -> str:
-    """sha256 over the relative names and contents of every file under `paths` (files or folders)."""
+    """sha256 over the relative names and contents of every file under `paths` (files or folders).
+
+    A symbolic link counts by where it points, never by what it points to (it is not followed: a
+    submission's links are refused when it is graded); special files count by their name only.
+    """
     digest = hashlib.sha256()
     for root in paths:
         root = Path(root)
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in files:
-            digest.update(str(path.relative_to(root.parent)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        entries = [root] if not root.is_dir() or root.is_symlink() else sorted(root.rglob("*"))
+        for path in entries:
+            name = str(path.relative_to(root.parent)).encode() + b"\0"
+            if path.is_symlink():
+                digest.update(name + b"link:" + os.readlink(path).encode())
+            elif path.is_file():
+                digest.update(name + hashlib.sha256(path.read_bytes()).digest())
+            elif not path.is_dir() and path.exists():
+                digest.update(name + b"special")
     return digest.hexdigest()
 
 

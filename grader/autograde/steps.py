@@ -22,6 +22,7 @@ import contextlib
 import io
 import logging
 import os
+import stat
 import warnings
 from dataclasses import dataclass, field
 
@@ -91,6 +92,12 @@ class Submission:
         self.worker_steps, self.parent_steps = _split(self.converter)
 
     @property
+    def source(self) -> str:
+        """submitted/<student>/<assignment>/"""
+        coursedir = self.converter.coursedir
+        return os.path.normpath(coursedir.format_path(coursedir.submitted_directory, self.student, self.assignment))
+
+    @property
     def destination(self) -> str:
         """autograded/<student>/<assignment>/"""
         return os.path.normpath(self.converter._format_dest(self.assignment, self.student))
@@ -127,6 +134,7 @@ class Submission:
         """
         from nbconvert.writers import FilesWriter
         from nbgrader.converters.base import BaseConverter
+        check_regular_files(self.source)
         conv = self.converter
         conv.init_notebooks()
         conv.writer = FilesWriter(parent=conv, config=conv.config)
@@ -180,10 +188,45 @@ class Submission:
             rmtree(self.destination)
 
 
+class SubmissionRefused(Exception):
+    """A submission holding something other than its own regular files (the message names it)."""
+
+
+def check_regular_files(directory: str) -> None:
+    """Raise SubmissionRefused unless `directory` and everything under it are plain folders and regular
+    files of its own: no symbolic link (followed when nbgrader copies a submission, it would bring the
+    course's solutions, hidden data, gradebook or another student's notebook into the sandbox), no hard
+    link (a second name of a file elsewhere), no device, FIFO or socket. Nothing is read or copied first."""
+    problem = _not_regular(directory)
+    if problem:
+        raise SubmissionRefused(f"{directory}: {problem}; only the submission's own regular files are graded")
+    for parent, dirs, names in os.walk(directory, followlinks=False):
+        for name in sorted(dirs + names):
+            path = os.path.join(parent, name)
+            problem = _not_regular(path)
+            if problem:
+                raise SubmissionRefused(f"{path}: {problem}; only the submission's own regular files are graded")
+
+
+def _not_regular(path: str) -> str:
+    """Why `path` may not be graded, or "" for a folder or a regular file with one name."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        return f"a symbolic link (to {os.readlink(path)})"
+    if stat.S_ISDIR(info.st_mode):
+        return ""
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file (a device, FIFO or socket)"
+    if info.st_nlink > 1:
+        return f"a hard link ({info.st_nlink} names for the same file)"
+    return ""
+
+
 def read_tree(directory: str) -> dict[str, bytes]:
-    """relative path -> bytes of every file under `directory`."""
+    """relative path -> bytes of every regular file under `directory` (links and special files refused)."""
+    check_regular_files(directory)
     files = {}
-    for parent, _, names in os.walk(directory):
+    for parent, _, names in os.walk(directory, followlinks=False):
         for name in names:
             path = os.path.join(parent, name)
             with open(path, "rb") as f:
