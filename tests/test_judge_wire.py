@@ -116,3 +116,22 @@ def test_a_call_names_the_student_functions_it_involves_and_keeps_read_only_inpu
 def test_a_call_without_the_student_function_names_none():
     _, names = wire.dump_call(functools.partial(_plus, 1.0, np.sum), (np.ones(2),), {})
     assert names == set()
+
+
+def test_a_hint_id_the_grader_does_not_know_is_a_failed_call_not_a_crash():
+    """A kernel may send back any error reply; an unknown hint id becomes student_exception (it raised
+    KeyError when the verdict was rendered, failing the whole submission)."""
+    from grader.checks.errors import StudentCodeError
+    from grader.judge import wire
+    from grader.judge.remote import Remote
+
+    class Channel:
+        def evaluate(self, expression, deadline):
+            return wire.dumps({"error": ["no_such_hint_from_the_kernel", "ValueError: planted"]})
+
+    class Spec:
+        name, probes, functions = "f", {}, {}
+    remote = Remote(Channel(), "unit", Spec(), 10.0)
+    with pytest.raises(StudentCodeError) as raised:
+        remote.call(remote.student, (1.0,))
+    assert raised.value.hint == "student_exception" and "planted" in raised.value.message

@@ -13,6 +13,7 @@ import json
 import time
 from typing import Callable
 
+from .. import hints
 from ..checks.errors import StudentCodeError
 from . import wire
 from .channel import KernelChannel, KernelGone, TooSlow
@@ -65,6 +66,8 @@ class Remote:
             self.warnings.extend(str(w) for w in reply.get("warnings", [])[:10] if isinstance(w, str))
             if "error" in reply:
                 hint, message = reply["error"]
+                if str(hint) not in hints.CATALOGUE:      # the kernel is the student's: trust no id from it
+                    hint = "student_exception"
                 raise StudentCodeError(str(hint), str(message))
             if "inputs_error" in reply:       # encodable when sent, so the call changed them
                 inputs = wire.Opaque(f"inputs the kernel could not send back: {reply['inputs_error']}")
