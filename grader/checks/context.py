@@ -146,11 +146,10 @@ class Context:
         except Exception as exc:  # noqa: BLE001 (student code may raise anything)
             raise errors.from_exception(exc, doing) from None
 
-    def probe(self, name: str, case: Case, fn: Callable | None = None):
-        """The named probe of `fn` (default: the student's function) on `case`."""
-        fn = self.fn if fn is None else fn
+    def probe(self, name: str, case: Case):
+        """The named probe of the student's function on `case`."""
         probe = self.exercise.probes.get(name, _output)
-        return self.call(probe, fn, *self.args(case))
+        return self.call(probe, self.fn, *self.args(case))
 
 
 def _output(fn, *args):

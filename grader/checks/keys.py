@@ -160,7 +160,7 @@ def standard_normal(samples, *, name: str = "standard_normal", describe: str = "
             for what, arr in named:
                 x = np.asarray(arr, dtype=np.float64).ravel()
                 which = f"{what}: " if what else ""
-                if x.size > 1 and np.all(x == x[0]):
+                if trees.is_constant(x):
                     return Outcome(False, f"On {ctx.label(case)}: {which}all {x.size} values are {x[0]:.6g}: "
                                           f"not drawn at random.", constant_hint or hint)
                 problem = _normal_problem(x, min_size)

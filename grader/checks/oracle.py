@@ -6,8 +6,9 @@ rounding differs more than that (the normal equations against a QR-based
 `lstsq`, `inv` against `solve`); here the expected value comes from an oracle
 (one of the instructor's `Instructor.oracles`) run in float64 on the stored inputs
 when the reference data is built, and values agree within `rtol` of the largest
-expected entry. The oracle's code stays with the instructor; its outputs are data. Shape, structure and finiteness are compared exactly
-as in `trees.compare`; known mistakes are diagnosed as in `values`.
+expected entry. The oracle's code stays with the instructor; its outputs are data.
+Shape, structure and finiteness are compared exactly as in `trees.compare`; known
+mistakes are diagnosed as in `values`.
 """
 from __future__ import annotations
 

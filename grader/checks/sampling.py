@@ -136,7 +136,7 @@ def no_shared_draws(*, max_shared: float = 0.2, weight: float = 1.0, requires: t
                 return ctx.failed(case, err)
             leaves = [(jax.tree_util.keystr(path), np.unique(np.asarray(leaf, np.float32).ravel()))
                       for path, leaf in jax.tree_util.tree_flatten_with_path(out)[0]
-                      if not _constant(leaf)]
+                      if not trees.is_constant(leaf)]
             for i, (path_a, a) in enumerate(leaves):
                 for path_b, b in leaves[i + 1:]:
                     if min(a.size, b.size) == 0:
@@ -148,9 +148,3 @@ def no_shared_draws(*, max_shared: float = 0.2, weight: float = 1.0, requires: t
                                        "shared_draws")
         return Outcome(True)
     return Check("no_shared_draws", "every array is drawn with its own key", run, weight, requires)
-
-
-def _constant(leaf) -> bool:
-    """An array of more than one entry, all equal: not a draw."""
-    x = np.asarray(leaf).ravel()
-    return x.size > 1 and bool(np.all(x == x[0]))

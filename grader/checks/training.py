@@ -40,10 +40,11 @@ def reaches_loss(threshold: float, *, model: str, inputs: Callable = lambda x: x
             problem = structure(params, args) if structure else None
             if problem:
                 return Outcome(False, f"On {ctx.label(case)}: {problem}", "wrong_structure")
-            x_val, y_val = (np.asarray(a, np.float64) for a in ctx.extra(case))
+            x_val, y_val = ctx.extra(case)
+            y_val = np.asarray(y_val, np.float64)
             try:
                 predict = ctx.student_function(model)
-                predicted = ctx.call(predict, params, inputs(ctx.extra(case)[0]),
+                predicted = ctx.call(predict, params, inputs(x_val),
                                      doing=f"while your {model} evaluated the trained parameters")
             except StudentCodeError as err:
                 return ctx.failed(case, err)

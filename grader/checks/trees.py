@@ -56,6 +56,12 @@ def is_key_array(leaf) -> bool:
     return dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
 
 
+def is_constant(leaf) -> bool:
+    """An array of more than one entry, all equal (zeros, say): not a draw."""
+    x = np.asarray(leaf).ravel()
+    return x.size > 1 and bool(np.all(x == x[0]))
+
+
 def as_numpy(leaf) -> np.ndarray:
     """np.asarray(leaf); for typed PRNG keys, their raw key data (so that keys compare as data)."""
     return np.asarray(jax.random.key_data(leaf) if is_key_array(leaf) else leaf)
