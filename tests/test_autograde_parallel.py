@@ -227,6 +227,32 @@ def test_killed_run_resumes_and_grades_each_submission_once(cohort, serial, tmp_
 
 # --- the demo cohort's declared scores (graded once, by the parallel runner) ----------
 
+def test_a_dead_worker_is_replaced_and_only_its_submission_fails(cohort, serial, tmp_path_factory):
+    """A worker killed while grading one submission (as for memory) breaks a ProcessPoolExecutor and
+    every job it held (before: 'BrokenProcessPool' for all of them, and 'not submitted to the executor'
+    for the rest). The pool is replaced, the jobs it held run again alone, and only the one that kills
+    its worker again is recorded as failed, with the reason."""
+    import multiprocessing
+
+    from dying_worker import DyingPool
+    course = _copy(cohort, tmp_path_factory, "dying")
+    doomed = FEW[1]
+    pool = DyingPool(doomed, max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+    notes = []
+    try:
+        results = grade(course, A, FEW, pool, slots=2, note=notes.append)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    failed = {r.student: r.message for r in results if not r.ok}
+    assert list(failed) == [doomed], failed
+    assert "worker died" in failed[doomed] and doomed in failed[doomed]
+    assert pool.restarts >= 2 and any("worker died" in n for n in notes), notes
+    assert sorted(r.student for r in results) == sorted(FEW)
+    expected = snapshot(serial)
+    assert {s: v for s, v in snapshot(course).items() if s != doomed} == \
+        {s: v for s, v in expected.items() if s in FEW and s != doomed}
+
+
 def test_cohort_is_large_and_distinct():
     assert len(STUDENTS) >= 9 and len(set(STUDENTS)) == len(STUDENTS)
 

@@ -135,3 +135,44 @@ def test_a_hint_id_the_grader_does_not_know_is_a_failed_call_not_a_crash():
     with pytest.raises(StudentCodeError) as raised:
         remote.call(remote.student, (1.0,))
     assert raised.value.hint == "student_exception" and "planted" in raised.value.message
+
+
+def test_a_reply_is_read_back_from_its_repr():
+    value = {"value": wire.encode(np.arange(3.0)), "printed": False, "warnings": ["UserWarning: ü"]}
+    assert wire.loads(wire.read_reply(repr(wire.reply(value)))) == value
+
+
+@pytest.mark.parametrize("text", [
+    "'a' 'b'",                                   # implicit concatenation: ast.literal_eval builds a node per part
+    "'QUJD' + 'QUJD'",
+    '"QUJD"',                                    # a double-quoted repr is not what IPython makes of base64 text
+    "'QUJD\\x00'",
+    "b'QUJD'",
+    "'QUJ'",                                     # not valid base64 (padding)
+    "QUJD",
+])
+def test_a_reply_that_is_not_quoted_base64_is_refused(text):
+    with pytest.raises(ValueError):
+        wire.read_reply(text)
+
+
+def test_a_crafted_reply_is_refused_without_amplification():
+    """About 300 bytes of memory per byte: what ast.literal_eval held for a reply made of many short
+    string literals (the channel read replies with it). The new reader refuses it at once; the bound
+    below (20 bytes per reply byte) leaves room for the interpreter's own allocations."""
+    import tracemalloc
+    crafted = "'a' " * 2_000_000          # 8 MB of text
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError):
+            wire.read_reply(crafted)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * len(crafted), f"{peak / len(crafted):.0f} bytes per reply byte"
+
+
+def test_a_reply_larger_than_the_limit_is_refused_before_decoding():
+    text = "'" + "A" * (wire.MAX_REPLY_BYTES * 4 // 3 + 8) + "'"
+    with pytest.raises(ValueError, match="size"):
+        wire.read_reply(text)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 
+import nbformat
 import pytest
 
 from grader import demo, exercises
+from grader.protocol import VERDICT_MIMETYPE
 from grader.autograde import autograde
 from grader.autograde.steps import SubmissionRefused, check_regular_files
 from grader.course import Course
@@ -23,6 +25,9 @@ from grader.reference import data_dir
 from conftest import ROOT
 
 A = demo.ASSIGNMENT
+PATTERN_ID = "[h]onest"     # as a glob pattern it matches "honest"
+PATTERN_MARKER = "MARKER-OF-THE-STUDENT-WITH-A-PATTERN-ID"
+UNSOLVED = exercises.load(A).exercises[0].name
 
 
 def _links(course: Course, honest: str) -> dict[str, tuple]:
@@ -54,7 +59,13 @@ def graded(tmp_path_factory):
     honest = "honest"
     links = _links(course, honest)
     students = [demo.Student(sid, "a solved workbook and a link", assignment=A) for sid in [honest, *links]]
+    students.append(demo.Student(PATTERN_ID, "all solved but one, its id a glob pattern matching 'honest'",
+                                 answers={UNSOLVED: demo.stub}, assignment=A))
     demo.build(course, students)
+    notebook = course.submission(PATTERN_ID, A)
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"{PATTERN_MARKER}"))
+    nbformat.write(nb, notebook)
     for sid, (make, _) in links.items():
         make(course.submission(sid, A).parent)
     course.add_students([s.id for s in students])
@@ -76,6 +87,21 @@ def test_the_honest_student_beside_them_is_graded(graded):
     assert outcomes["honest"].ok, outcomes["honest"]
     scores = {r["student"]: r["score"] for r in course.grades() if r["assignment"] == A}
     assert scores["honest"] == exercises.load(A).points     # the solved workbook earns them all
+
+
+def test_a_student_id_is_never_a_pattern(graded):
+    """nbgrader found a submission with glob.glob(submitted/<student>/<assignment>): "[h]onest" was graded
+    with honest's notebook, whose grades and autograded notebook were written under honest's name."""
+    course, _, outcomes = graded
+    assert outcomes[PATTERN_ID].ok, outcomes[PATTERN_ID]
+    scores = {r["student"]: r["score"] for r in course.grades() if r["assignment"] == A}
+    spec = exercises.load(A)
+    assert scores[PATTERN_ID] == pytest.approx(spec.points - spec[UNSOLVED].points), scores
+    assert scores["honest"] == spec.points, scores
+    own = (course.root / "autograded" / PATTERN_ID / A / f"{A}.ipynb").read_text()
+    honest = (course.root / "autograded" / "honest" / A / f"{A}.ipynb").read_text()
+    assert PATTERN_MARKER in own and PATTERN_MARKER not in honest
+    assert VERDICT_MIMETYPE in own                       # executed and judged, not a copy of the submission
 
 
 def test_a_plain_submission_passes_the_check(tmp_path):

@@ -1,16 +1,27 @@
 """Where jobs run: a local process pool, or the workers of a dask.distributed scheduler.
 
 Both are `concurrent.futures.Executor`s used as context managers that yield
-(executor, slots): slots is how many jobs run at once.
+(executor, slots): slots is how many jobs run at once. The local pool can be
+restarted after one of its workers died (`RestartingPool.restart`), which breaks
+a `ProcessPoolExecutor` for good; each worker runs under a memory bound.
 """
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+import resource
+import signal
+from concurrent.futures import Executor, ProcessPoolExecutor
 
 from . import execute
+
+MiB = 1024 * 1024
+
+# Address space of a grading worker, MiB: it imports JAX (about 1.5 GB mapped at import), runs the checks on
+# what a kernel sends back (bounded in size: grader.judge.wire.MAX_REPLY_BYTES), and keeps one notebook's
+# outputs (bounded by JudgedExecute's output limits). Beyond it an allocation raises MemoryError.
+WORKER_MEMORY_MB = 8192
 
 
 def default_workers() -> int:
@@ -21,12 +32,58 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def start_worker(ahead: int, warm_modules: tuple[str, ...], memory_mb: int | None) -> None:
+    """A worker's initializer: bound its address space (soft limit only, so the kernels it starts can be
+    given their own), then execute.configure."""
+    if memory_mb:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        soft = memory_mb * MiB if hard == resource.RLIM_INFINITY else min(memory_mb * MiB, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    execute.configure(ahead, warm_modules)
+
+
+class RestartingPool(Executor):
+    """A local ProcessPoolExecutor that `restart()` replaces once a worker died (the old one is broken).
+
+    Keyword arguments are ProcessPoolExecutor's."""
+
+    def __init__(self, **options):
+        self._options = options
+        self._pool = ProcessPoolExecutor(**options)
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def restart(self) -> str:
+        """Replace the pool with a fresh one; returns how its dead workers ended (e.g. "killed by SIGKILL")."""
+        processes = dict(getattr(self._pool, "_processes", None) or {})
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        ends = sorted({_how_it_ended(p.exitcode) for p in processes.values() if p.exitcode not in (None, 0)})
+        self._pool = ProcessPoolExecutor(**self._options)
+        return ", ".join(ends) or "it ended abruptly"
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _how_it_ended(exitcode: int) -> str:
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = str(-exitcode)
+        return f"killed by {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
+    return f"exit status {exitcode}"
+
+
 @contextlib.contextmanager
-def local(workers: int | None = None, ahead: int = 1, warm_modules=execute.WARM_MODULES):
-    """A pool of `workers` processes (default: one per core), started fresh ("spawn")."""
+def local(workers: int | None = None, ahead: int = 1, warm_modules=execute.WARM_MODULES,
+          memory_mb: int | None = WORKER_MEMORY_MB):
+    """A pool of `workers` processes (default: one per core), started fresh ("spawn"), each with at most
+    `memory_mb` MiB of address space (None: unbounded); restartable (RestartingPool)."""
     workers = workers or default_workers()
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=execute.configure, initargs=(ahead, tuple(warm_modules)))
+    pool = RestartingPool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                          initializer=start_worker, initargs=(ahead, tuple(warm_modules), memory_mb))
     try:
         yield pool, workers
     finally:

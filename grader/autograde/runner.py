@@ -7,10 +7,16 @@ finishes each job as it comes back (SaveAutoGrades and the rest, files written).
 A few jobs are prepared ahead so the workers never wait. A submission that
 cannot be prepared, executed or finished is recorded with its reason (ok=False)
 and the run goes on.
+
+A local pool breaks for good when one of its workers dies (killed for memory,
+say), failing every job it held. An executor with `restart()` (executors.
+RestartingPool) is then replaced, and the jobs it held are run again one at a
+time: only the one that kills a worker on its own is recorded as failed.
 """
 from __future__ import annotations
 
 import concurrent.futures as cf
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Callable
 
@@ -26,6 +32,8 @@ class _InFlight:
     submission: Submission
     checksum: str
     notebooks: list[str]
+    job: object = None
+    alone: bool = False         # run again alone after a worker died while it was in flight
 
 
 def grade(course, assignment: str, students: list[str], executor: cf.Executor, slots: int = 1,
@@ -54,31 +62,76 @@ def grade(course, assignment: str, students: list[str], executor: cf.Executor, s
         results.append(graded)
         done(graded)
 
+    suspects: list[_InFlight] = []      # held by a worker pool that broke: each runs again, alone
+    broken = False
+    restartable = callable(getattr(executor, "restart", None))
+
+    def submit(flight: _InFlight) -> None:
+        nonlocal broken
+        try:
+            flying[executor.submit(execute.run, flight.job)] = flight
+        except BrokenProcessPool:
+            if not restartable:
+                raise
+            broken = True
+            suspects.append(flight)
+
     try:
-        while queue or flying:
-            while queue and len(flying) < 2 * max(slots, 1):
+        while queue or flying or suspects:
+            if broken and not flying:
+                how = executor.restart()
+                note(f"a grading worker died ({how}); a new one grades the {len(suspects)} submission(s) "
+                     f"it held, one at a time")
+                broken = False
+            if suspects and not flying:
+                flight = suspects.pop(0)
+                flight.alone = True
+                submit(flight)
+            alone = any(f.alone for f in flying.values())
+            while not (suspects or broken or alone) and queue and len(flying) < 2 * max(slots, 1):
                 student = queue.pop(0)
                 flight, job, failure = _prepare(course, assignment, student, manifest)
                 if failure is not None:
                     settle(failure, flight)
                     continue
                 job.sandbox = sandbox
+                flight.job = job
                 try:
-                    flying[executor.submit(execute.run, job)] = flight
-                except Exception as exc:  # noqa: BLE001 (a broken pool, a closed client: each one is recorded)
+                    submit(flight)
+                except Exception as exc:  # noqa: BLE001 (a closed client, a broken pool of dask: each one recorded)
                     flight.submission.discard()
                     settle(Autograded(student, False, f"{flight.submission.destination}: not submitted to the "
                                                       f"executor: {type(exc).__name__}: {exc}"), flight)
+            if not flying:
+                continue
             finished, _ = cf.wait(list(flying), return_when=cf.FIRST_COMPLETED)
             for future in finished:
                 flight = flying.pop(future)
+                if restartable and isinstance(future.exception(), BrokenProcessPool):
+                    broken = True
+                    if not flight.alone:
+                        suspects.append(flight)
+                        continue
+                    settle(_worker_died(flight.submission), flight)
+                    continue
                 settle(_finish(flight.submission, future), flight)
     except BaseException:
         for future, flight in flying.items():                   # as nbgrader does on an interruption
             future.cancel()
             flight.submission.discard()
+        for flight in suspects:
+            flight.submission.discard()
         raise
     return results
+
+
+def _worker_died(submission: Submission) -> Autograded:
+    """The record of a submission whose worker died while grading it alone (the pool is restarted)."""
+    submission.discard()
+    return Autograded(submission.student, False, f"{submission.destination}: the grading worker died while "
+                                                 f"grading this submission alone (killed for memory?); the "
+                                                 f"other submissions were graded by a new worker",
+                      submission.log_text())
 
 
 def _prepare(course, assignment: str, student: str, manifest: Manifest):

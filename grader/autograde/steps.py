@@ -19,6 +19,7 @@ Here the same converter (configured by the course) is cut in three:
 from __future__ import annotations
 
 import contextlib
+import glob
 import io
 import logging
 import os
@@ -121,6 +122,17 @@ class Submission:
         with self._warnings_to_log():
             return self._prepare()
 
+    def _notebooks(self) -> list[str]:
+        """The submission's notebooks. nbgrader's init_notebooks globs paths made of the ids, so an id such as
+        "[h]onest_full" would be a pattern matching another student's folder: here they are escaped."""
+        from nbgrader.converters.base import NbGraderException
+        pattern = os.path.join(glob.escape(self.source), self.converter.coursedir.notebook_id + ".ipynb")
+        found = sorted(glob.glob(pattern))
+        if not found:
+            self.log.error("No notebooks were matched by '%s'", pattern)
+            raise NbGraderException(f"No notebooks were matched by '{pattern}'")
+        return found
+
     def finish(self, executed: Executed) -> None:
         """Save the grades of the executed notebooks and write autograded/<student>/<assignment>/."""
         with self._warnings_to_log():
@@ -136,7 +148,7 @@ class Submission:
         from nbgrader.converters.base import BaseConverter
         check_regular_files(self.source)
         conv = self.converter
-        conv.init_notebooks()
+        conv.assignments = {self.source: self._notebooks()}
         conv.writer = FilesWriter(parent=conv, config=conv.config)
         conv.exporter = conv.exporter_class(parent=conv, config=conv.config)
         [submitted] = conv.assignments

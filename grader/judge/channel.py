@@ -1,16 +1,17 @@
 """Requests to a student's kernel over its shell channel, each answered within a time limit.
 
 A request is a silent execution of empty code with one user expression; the
-kernel evaluates the expression and the reply carries its `repr`, a Python
-string literal read back with `ast.literal_eval` (never `eval`).
+kernel evaluates the expression (to `wire.reply` text: base64) and the reply
+carries its `repr`, which `wire.read_reply` checks character by character and
+decodes (never `eval`, nor `ast.literal_eval`, which holds ~300 bytes per byte
+of a crafted literal). The sockets refuse a message larger than a reply may be.
 """
 from __future__ import annotations
 
-import ast
 import time
 from typing import Callable
 
-from .wire import MAX_REPLY_BYTES
+from .wire import MAX_REPLY_BYTES, read_reply
 
 INTERRUPT_GRACE = 10.0   # seconds a kernel gets to stop a call after being interrupted
 
@@ -49,6 +50,7 @@ class KernelChannel:
     def _socket(self, zmq, info: dict, channel: str):
         socket = self._context.socket(zmq.DEALER)
         socket.linger = 0
+        socket.setsockopt(zmq.MAXMSGSIZE, 2 * MAX_REPLY_BYTES)    # a larger message drops the connection
         address = info["ip"]
         port = info[f"{channel}_port"]
         socket.connect(f"ipc://{address}-{port}" if info["transport"] == "ipc" else f"tcp://{address}:{port}")
@@ -81,13 +83,10 @@ class KernelChannel:
         if reply["content"].get("status") != "ok" or result.get("status") != "ok":
             error = result if result.get("status") == "error" else reply["content"]
             raise RuntimeError(f"{error.get('ename', 'Error')}: {error.get('evalue', '')}")
-        text = result.get("data", {}).get("text/plain", "")
-        if not isinstance(text, str) or len(text) > 2 * MAX_REPLY_BYTES or text[:1] not in ("'", '"'):
-            raise RuntimeError("the kernel's reply is not a string")
-        value = ast.literal_eval(text)
-        if not isinstance(value, str):
-            raise RuntimeError("the kernel's reply is not a string")
-        return value
+        try:
+            return read_reply(result.get("data", {}).get("text/plain", ""))
+        except ValueError as exc:
+            raise RuntimeError(str(exc)) from None
 
     def _reply(self, msg_id: str, deadline: float) -> dict | None:
         """The shell reply to `msg_id`, or None at the deadline (KernelGone when the kernel died)."""

@@ -2,7 +2,8 @@
 
 The grader evaluates `lookup(...)` or `call(...)` in the kernel (as a user
 expression of an otherwise empty, silent request: nothing enters the
-notebook's history or outputs) and reads back the JSON text they return.
+notebook's history or outputs) and reads back the JSON text they return
+(base64-encoded, `wire.reply`).
 Everything the call prints or warns is captured (see `grader.checks.quiet`).
 """
 from __future__ import annotations
@@ -35,19 +36,19 @@ def _resolve(pid: tuple):
 
 
 def lookup(name: str) -> str:
-    """JSON {"kind": "function" | "missing" | "other", "type": type name} for the user's `name`;
+    """JSON (wire.reply) {"kind": "function" | "missing" | "other", "type": type name} for the user's `name`;
     when missing, "syntax_error": the SyntaxError of the cell that defines it (in the input history), if any."""
     namespace = _user_namespace()
     if name not in namespace:
         from ..checks.errors import syntax_error_in_history
-        return wire.dumps({"kind": "missing", "type": "",
+        return wire.reply({"kind": "missing", "type": "",
                            "syntax_error": syntax_error_in_history(name, namespace.get("_ih")) or ""})
     value = namespace[name]
-    return wire.dumps({"kind": "function" if callable(value) else "other", "type": type(value).__name__})
+    return wire.reply({"kind": "function" if callable(value) else "other", "type": type(value).__name__})
 
 
 def call(payload: str, doing: str = "", keep_inputs: bool = False) -> str:
-    """Run a pickled call (`wire.dump_call`, base64); JSON of its raw result or of the error it raised.
+    """Run a pickled call (`wire.dump_call`, base64); JSON (wire.reply) of its raw result or of its error.
 
     Reply keys: "value" (wire.encode of the result) or "error" ([hint id, message]);
     "inputs" (the arguments after the call) when `keep_inputs`; "printed" (bool) and
@@ -60,7 +61,7 @@ def call(payload: str, doing: str = "", keep_inputs: bool = False) -> str:
         try:
             fn, args = wire.load_call(base64.b64decode(payload), _resolve)
         except NameError as exc:
-            return wire.dumps({"error": ["not_defined", str(exc)], "printed": False, "warnings": []})
+            return wire.reply({"error": ["not_defined", str(exc)], "printed": False, "warnings": []})
         try:
             reply["value"] = wire.encode(fn(*args))
         except wire.UnsupportedValue as exc:
@@ -76,4 +77,10 @@ def call(payload: str, doing: str = "", keep_inputs: bool = False) -> str:
                 reply["inputs_error"] = str(exc)
     reply["printed"] = bool(captured.stdout.strip())       # as Captured.notes reports it
     reply["warnings"] = captured.warnings[:10]
-    return wire.dumps(reply)
+    text = wire.reply(reply)
+    if len(text) > wire.MAX_REPLY_BYTES:
+        size = f"{len(text) / 2**20:.0f} MB"
+        return wire.reply({"error": ["wrong_structure", f"Your function returned {size} of data, more than the "
+                                                        f"{wire.MAX_REPLY_BYTES >> 20} MB a result may take."],
+                           "printed": reply["printed"], "warnings": reply["warnings"]})
+    return text
