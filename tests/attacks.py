@@ -486,6 +486,7 @@ grader.checks.hidden = lambda *args, **kwargs: None
 
 _PATCH_JUDGE_KERNEL_SIDE = '''
 # @MARK@: the kernel's side of the grader's calls answers for the attacked functions itself
+import base64
 import json
 import sys
 
@@ -495,10 +496,14 @@ _real_call, _real_lookup = _side.call, _side.lookup
 _ATTACKED = ("directional_derivative", "soft_threshold")
 
 
+def _encoded(text):
+    return base64.b64encode(text.encode()).decode("ascii")
+
+
 def _forged_call(payload, doing="", keep_inputs=False):
     real = _real_call(payload, doing, keep_inputs)
     try:
-        reply = json.loads(real)
+        reply = json.loads(base64.b64decode(real))
     except Exception:
         return real
     if not (isinstance(reply, dict) and "error" in reply):
@@ -506,14 +511,58 @@ def _forged_call(payload, doing="", keep_inputs=False):
     # the attacked function raised: answer with something that is not a result, then a deep nest
     forged = {"value": {"score": 2.0, "passed": True}, "printed": False, "warnings": [], "error_": reply["error"]}
     deep = "[" * 100000 + "]" * 100000
-    return json.dumps(forged) if "jit" in doing else deep
+    return _encoded(json.dumps(forged) if "jit" in doing else deep)
 
 
 def _forged_lookup(name):
-    return json.dumps({"kind": "function", "type": "function"})
+    return _encoded(json.dumps({"kind": "function", "type": "function"}))
 
 
 _side.call, _side.lookup = _forged_call, _forged_lookup
+'''
+
+_REPLY_AMPLIFIER = '''
+# @MARK@: every reply of the kernel's side becomes 16 MB of short string literals (read back with
+# ast.literal_eval, about 300 bytes of the grading worker's memory per byte)
+import grader.judge.kernel_side as _side
+
+
+class _Literals:
+    def __repr__(self):
+        return "'a' " * (4 << 20)
+
+
+def _amplified(*args, **kwargs):
+    return _Literals()
+
+
+_side.call = _side.lookup = _amplified
+'''
+
+_BROADCAST_BOMB = '''
+import jax.numpy as jnp
+
+
+def noisy_line(key, x, m, b, sigma):
+    """@MARK@: a (40000, 1) result, 160 kB: compared with x's shape it broadcasts to 40000 x len(x)."""
+    return jnp.zeros((40000, 1), jnp.float32)
+
+
+def soft_threshold(x, t):
+    """A (n, n) result for an (n,) input: broadcasting against the reference makes it n x n x n."""
+    return jnp.zeros((x.size, x.size), jnp.float32) if x.ndim == 1 else jnp.zeros((40000, 1), jnp.float32)
+'''
+
+_RICH_OUTPUT_BOMB = '''
+# @MARK@: ten 20 MB image/png outputs (rich outputs were not limited like streams)
+import base64
+import os
+
+from IPython.display import display
+
+_png = base64.b64encode(os.urandom(15 << 20)).decode("ascii")
+for _i in range(10):
+    display({"image/png": _png, "text/plain": f"image {_i}"}, raw=True)
 '''
 
 _DISPLAYHOOK = '''
@@ -1072,21 +1121,24 @@ with open("huge.bin", "wb") as _f:
 '''
 
 _DISK_BOMB = '''
-# @MARK@: many 64 MiB files in the working directory and in the temporary directory, up to 64 GiB in all
+# @MARK@: many 64 MiB files in the working directory and in the temporary directory, up to 64 GiB in all;
+# then the last error, if any, is raised (so the grader sees which limit stopped it)
 import os
 import tempfile
 
 _chunk = b"\\0" * (64 << 20)
-_written, _failed = 0, 0
+_written, _failed, _error = 0, 0, None
 for _i in range(512):
     for _dir in (os.getcwd(), tempfile.gettempdir()):
         try:
             with open(os.path.join(_dir, f"bomb-{_i}.bin"), "wb") as _f:
                 _f.write(_chunk)
             _written += len(_chunk)
-        except OSError:
-            _failed += 1
+        except OSError as _exc:
+            _failed, _error = _failed + 1, _exc
 print(_written >> 20, "MiB written,", _failed, "files failed")
+if _error is not None:
+    raise _error
 '''
 
 _FD_BOMB = '''
@@ -1126,7 +1178,19 @@ _probe = {
                 for name in ("RLIMIT_NPROC", "RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_NOFILE")},
     "workdir_free": os.statvfs(os.getcwd()).f_bavail * os.statvfs(os.getcwd()).f_frsize,
     "tmp_free": os.statvfs(tempfile.gettempdir()).f_bavail * os.statvfs(tempfile.gettempdir()).f_frsize,
+    # the bounds of the sandbox's own cgroup, where it can see them (v1 and v2 layouts); None: not seen
+    "cgroup_memory": None,
+    "cgroup_pids": None,
 }
+for _key, _paths in (("cgroup_memory", ("/sys/fs/cgroup/memory/memory.limit_in_bytes", "/sys/fs/cgroup/memory.max")),
+                     ("cgroup_pids", ("/sys/fs/cgroup/pids/pids.max", "/sys/fs/cgroup/pids.max"))):
+    for _path in _paths:
+        try:
+            with open(_path) as _f:
+                _probe[_key] = _f.read().strip()
+            break
+        except OSError:
+            pass
 try:
     import grader
     _probe["hidden_data_visible"] = bool(glob.glob(os.path.join(os.path.dirname(grader.__file__),
@@ -1349,15 +1413,25 @@ def _half_of_free_disk() -> float:
     return shutil.disk_usage(tempfile.gettempdir()).free / 2
 
 
+def _cgroup_bound(probe: dict, name: str, at_most: float) -> bool:
+    """True when the probe saw its sandbox's cgroup bounded (`name`: cgroup_memory, cgroup_pids) to `at_most`."""
+    value = probe.get(name)
+    return isinstance(value, str) and value.isdigit() and int(value) <= at_most
+
+
 CONTAINMENT: dict[str, Callable[[dict], bool]] = {
     "filesystem": lambda p: not p.get("course_visible", True) and not p.get("canary_visible", True)
                             and not p.get("hidden_data_visible", True),
     "network": lambda p: set(p.get("interfaces", ["?"])) <= {"lo"},
-    "processes": lambda p: p.get("processes", 10**9) < 100 and _finite(p, "RLIMIT_NPROC", 100_000),
-    "memory": lambda p: _finite(p, "RLIMIT_AS", _half_of_ram()),
+    # few processes in its PID namespace, and a bound on them: the uid's rlimit or the sandbox's cgroup
+    "processes": lambda p: p.get("processes", 10**9) < 100 and (_finite(p, "RLIMIT_NPROC", 100_000)
+                                                                or _cgroup_bound(p, "cgroup_pids", 100_000)),
+    # a bound below half of the RAM: each process's address space, or the whole sandbox's memory (cgroup)
+    "memory": lambda p: _finite(p, "RLIMIT_AS", _half_of_ram()) or _cgroup_bound(p, "cgroup_memory", _half_of_ram()),
     "file_size": lambda p: _finite(p, "RLIMIT_FSIZE", _half_of_free_disk()),
     "open_files": lambda p: _finite(p, "RLIMIT_NOFILE", 1_048_576),
-    # the disk space the kernel can fill (its working directory and /tmp): a small quota, 8 GiB at most
+    # the disk space the kernel can fill, its working directory and /tmp, 8 GiB at most each: both are
+    # size-limited tmpfs in the sandbox (Limits.workdir_size_mb where the grader can mount one, tmp_size_mb)
     "disk": lambda p: 0 <= p.get("workdir_free", -1) <= 8 << 30 and 0 <= p.get("tmp_free", -1) <= 8 << 30,
 }
 
@@ -1487,6 +1561,18 @@ ATTACKS: tuple[Attack, ...] = (
            why="judged test cells get no kernel output, so stderr cannot zero them"),
     Attack("large_results", "the attacked functions return a 10000-deep nest and a 40 MB array",
            _answers(_LARGE_RESULTS), ("set_entry",), why="neither is the right value"),
+    Attack("broadcast_bomb", "noisy_line returns a (40000, 1) array (160 kB) and soft_threshold an (n, n) one: "
+                             "computed with the (n,) inputs or references before a shape check, they broadcast "
+                             "to gigabytes in the grading worker", _answers(_BROADCAST_BOMB, ("noisy_line", "soft_threshold")),
+           ("set_entry",), why="the shapes are checked before anything is computed with them: wrong shape, 0"),
+    Attack("reply_amplifier", "every reply of the kernel's side is 16 MB of short string literals, which "
+                              "ast.literal_eval blew up about 300-fold in the grading worker",
+           _top_cell(_REPLY_AMPLIFIER),
+           why="a reply that is not quoted base64 is refused unread: every call fails, solved or not"),
+    Attack("rich_output_bomb", "ten 20 MB image/png outputs from one cell (only streams and tracebacks were "
+                               "limited: a 191 MB autograded notebook and feedback page)",
+           _after_solved(_RICH_OUTPUT_BOMB), ("noisy_line",),
+           why="outputs beyond the size limits are dropped, and the cell says so"),
     # --- secrets ---
     Attack("record_hidden_inputs", "soft_threshold (solved) records the inputs it is called with; a later cell "
                                    "prints them, hidden inputs included, into the notebook (and feedback page)",
@@ -1530,7 +1616,8 @@ ATTACKS: tuple[Attack, ...] = (
            needs=("network", "filesystem"), why="other kernels are out of reach"),
     Attack("memory_bomb", "allocate memory 1 GiB at a time up to 64 GiB", _after_solved(_MEMORY_BOMB),
            ("noisy_line",), danger="resources", needs=("memory", "filesystem"),
-           why="the allocation fails or the kernel is killed after the solved exercises' tests",
+           why="the kernel is killed at its sandbox's memory bound (or, without one, the allocation fails) "
+               "after the solved exercises' tests",
            reasons=("memory",)),
     Attack("fork_bomb", "a fork bomb (every process forks again; all but the kernel exit after 60 s)",
            _after_solved(_FORK_BOMB), ("set_entry",), danger="resources", needs=("processes", "filesystem"),
@@ -1545,7 +1632,8 @@ ATTACKS: tuple[Attack, ...] = (
            reasons=("file", "size", "disk", "died", "limit") + HANG_REASONS),
     Attack("disk_bomb", "many 64 MiB files in the working and temporary directories, up to 64 GiB",
            _after_solved(_DISK_BOMB), ("record",), danger="resources", needs=("disk", "file_size", "filesystem"),
-           why="writing fails when the kernel's disk quota is full",
+           why="writing fails when the working directory's or /tmp's size bound is reached (both are "
+               "size-limited tmpfs); the bomb then raises the last error",
            reasons=("file", "size", "disk", "space", "died", "limit") + HANG_REASONS),
     Attack("open_files_bomb", "raise the open-files limit to its hard limit and open files until it is reached",
            _after_solved(_FD_BOMB), ("two_independent_normals",), danger="resources",

@@ -625,20 +625,32 @@ def test_attack_changed_nothing(run, attack):
     assert not mine, "\n".join(mine)
 
 
-# A known limit (README, "What is not defended"): hidden inputs are sent to the kernel when a test runs,
-# so a function can record them and a later cell of the same notebook print them on its own page.
-_KNOWN_LEAKS = {"record_hidden_inputs"}
+@ATTACK_PARAMS
+def test_attack_outputs_bounded(run, attack):
+    """Its autograded notebook and feedback page stay small: whatever the kernel sends, the output kept is
+    bounded (JudgedExecute.max_notebook_output_bytes, 32 MB by default; 2 MB more for the notebook itself)."""
+    from grader.autograde.judged import JudgedExecute
+    _graded_or_skip(run, attack)
+    bound = JudgedExecute.max_notebook_output_bytes.default_value + (2 << 20)
+    for path in (autograded_notebook(run.course, attack.id), feedback_page(run.course, attack.id)):
+        if path.is_file():
+            assert path.stat().st_size <= bound, f"{path}: {path.stat().st_size:,} bytes"
 
 
-@pytest.mark.parametrize("attack", [
-    pytest.param(a, id=a.id, marks=pytest.mark.xfail(strict=True, reason="known limit: hidden inputs reach the "
-                                                     "kernel, which may print them on its own page"))
-    if a.id in _KNOWN_LEAKS else pytest.param(a, id=a.id) for a in ATTACKS])
+# Hidden inputs are sent to the kernel when a test runs, so a function can record them and a later cell
+# print them: the instructor's autograded notebook keeps what the cell printed, the student's feedback page
+# shows that cell's outputs as submitted instead (grader.report.disclosure).
+_PRINTS_HIDDEN_INPUTS = {"record_hidden_inputs"}
+
+
+@ATTACK_PARAMS
 def test_attack_leaked_nothing(run, attack):
-    """The attack's autograded outputs and feedback page hold no solution, hidden test or hidden data."""
+    """The attack's feedback page holds no solution, hidden test or hidden data (inputs included), nor do its
+    autograded outputs (but for the hidden inputs a cell printed after a hidden test: instructors see those)."""
     _graded_or_skip(run, attack)
     outputs = _outputs_text(autograded_notebook(run.course, attack.id))
     page = feedback_page(run.course, attack.id)
-    text = outputs + (page.read_text(errors="replace") if page.is_file() else "")
+    text = (outputs if attack.id not in _PRINTS_HIDDEN_INPUTS else "") + \
+        (page.read_text(errors="replace") if page.is_file() else "")
     leaked = [s for s in run.secrets if s in text]
     assert not leaked, f"secrets in {attack.id}'s autograded outputs or feedback: {leaked[:5]}"

@@ -235,6 +235,33 @@ def test_ordinary_cells_show_their_outputs_but_never_html_or_scripts():
     assert "<h2>Title</h2>" in html                      # the notebook's headings sit below the page's h1
 
 
+def _hidden_test_then_a_printing_cell(printed: str) -> nbformat.NotebookNode:
+    """An answer, its hidden test cell, then a cell that prints `printed` (shows what it recorded)."""
+    test = nbformat.v4.new_code_cell('checks.hidden("s1_jax_fundamentals", "soft_threshold")')
+    test.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 2.0,
+                                 "grade_id": "test_soft_threshold_hidden"}
+    return nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("print('before')", outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="BEFORE-WHILE-GRADED\n")]),
+        test,
+        nbformat.v4.new_code_cell("print(_seen_inputs)", outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text=printed)])])
+
+
+def test_cells_after_a_hidden_test_show_their_submitted_outputs_not_the_graded_ones():
+    """A function may record the hidden inputs it is called with and a later cell print them: the page shows
+    that cell's outputs as submitted (the student's own, verdicts dropped), never what it printed while graded."""
+    graded = _hidden_test_then_a_printing_cell("HIDDEN-INPUT 0.123456789\n")
+    submitted = _hidden_test_then_a_printing_cell("AS-SUBMITTED []\n")
+    submitted.cells[2].outputs.append(nbformat.v4.new_output("display_data", data={
+        "text/plain": "FORGED-VERDICT", VERDICT_MIMETYPE: {"score": 99}}))
+    html = feedback.page(graded, "someone", A, submitted=submitted)
+    assert "HIDDEN-INPUT" not in html and "FORGED-VERDICT" not in html
+    assert "AS-SUBMITTED []" in html and "BEFORE-WHILE-GRADED" in html       # cells before it: as graded
+    assert disclosure.AFTER_HIDDEN_NOTE.split(":")[0] in html
+    assert "HIDDEN-INPUT" not in feedback.page(graded, "someone", A)           # nothing submitted: no outputs
+
+
 def test_pages_load_nothing(graded_cohort):
     for page in [*feedback_pages(graded_cohort), graded_cohort.root / "reports" / A / "report.html"]:
         html = page.read_text()

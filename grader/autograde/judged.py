@@ -11,7 +11,11 @@
 - once the kernel has died (a crash, `os._exit`, an out-of-memory kill) or was
   killed, the cells not run yet get an error output saying why (0 points) and
   the notebook is still saved: what ran keeps its points. `problems()` says why,
-  and which cells hit the per-cell time limit or a limit of the sandbox.
+  and which cells hit the per-cell time limit or a limit of the sandbox;
+- what the kernel sends as output is bounded before it is kept: an output larger
+  than `max_output_bytes`, or beyond the notebook's `max_notebook_output_bytes` or
+  a cell's `max_outputs_per_cell`, is dropped and the cell says so once (nbgrader's
+  LimitOutput, which runs later, only shortens streams and tracebacks).
 """
 from __future__ import annotations
 
@@ -36,12 +40,21 @@ class JudgedExecute(Execute):
 
     notebook_timeout = Integer(900, help="Seconds the whole notebook may take; then the kernel is killed "
                                          "and the cells left score 0.").tag(config=True)
+    max_output_bytes = Integer(4 << 20, help="Largest output (characters of a stream, of all the "
+                                             "representations of a display) kept; larger ones are dropped. "
+                                             "A matplotlib figure is 20-100 kB.").tag(config=True)
+    max_notebook_output_bytes = Integer(32 << 20, help="Output kept for the whole notebook; the rest is "
+                                                       "dropped.").tag(config=True)
+    max_outputs_per_cell = Integer(2000, help="Outputs kept per cell (each print flushed apart is one); the "
+                                              "rest are dropped.").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self.problem = ""               # why cells could not run (empty when all ran)
         self.limits_hit: list[str] = []  # cells stopped by the per-cell time limit or a sandbox limit
         self.grader_errors: list[str] = []  # faults of the grader's own code while judging (not the student's)
         self._channel = None
+        self._output_left = self.max_notebook_output_bytes     # characters of output still kept
+        self._dropped_in: set[int] = set()     # cells whose output was cut
         timer = threading.Timer(self.notebook_timeout, self._stop,
                                 [f"the notebook did not finish within {self.notebook_timeout} s"])
         timer.daemon = True
@@ -78,6 +91,39 @@ class JudgedExecute(Execute):
             return cell
 
     execute_cell = run_sync(async_execute_cell)     # nbclient binds its own coroutine here
+
+    def process_message(self, msg, cell, cell_index):
+        """nbclient's handling of one iopub message, after charging its output to the notebook's budget."""
+        kind = msg.get("msg_type", "")
+        if kind in _OUTPUT_MESSAGES and not self._keep_output(msg, cell, cell_index):
+            return None
+        return super().process_message(msg, cell, cell_index)
+
+    def _keep_output(self, msg, cell, cell_index: int) -> bool:
+        """Whether an output message fits the limits (else it is dropped and the cell told once)."""
+        size = _size(msg.get("content", {}))
+        why = ""
+        if size > self.max_output_bytes:
+            why = f"an output of {size:,} characters (at most {self.max_output_bytes:,} are kept)"
+        elif size > self._output_left:
+            why = f"the notebook's output passed {self.max_notebook_output_bytes:,} characters"
+        elif len(cell.get("outputs", [])) >= self.max_outputs_per_cell:
+            why = f"the cell made more than {self.max_outputs_per_cell:,} outputs"
+        if not why:
+            self._output_left -= size
+            return True
+        if msg.get("msg_type") == "error":          # the error itself is kept, shortened
+            content = msg["content"]
+            content["evalue"] = str(content.get("evalue", ""))[:2000]
+            content["traceback"] = [str(line)[:2000] for line in content.get("traceback", [])[-10:]]
+            return True
+        if cell_index not in self._dropped_in:
+            self._dropped_in.add(cell_index)
+            self.limits_hit.append(f"cell {cell_index} output cut: {why}")
+            cell.setdefault("outputs", []).append(from_dict({
+                "output_type": "stream", "name": "stdout",
+                "text": f"[output limit] output of this cell was dropped from here on: {why}\n"}))
+        return False
 
     def problems(self) -> list[str]:
         """What went wrong in the last notebook: limits hit by cells, then why the kernel is gone."""
@@ -119,7 +165,11 @@ class JudgedExecute(Execute):
         kill_process_group(kernel_process(self.km))
 
     def _death(self) -> str:
-        """Why the kernel is gone, from its exit status."""
+        """Why the kernel is gone: killed at its sandbox's memory bound (its cgroup saw an OOM kill),
+        else from its exit status."""
+        cgroup = getattr(self.km, "cgroup", None)       # set by kernels.Kernel when the sandbox has one
+        if cgroup is not None and cgroup.oom_killed():
+            return f"the kernel died: killed for memory (the sandbox's {cgroup.memory_mb} MB bound)"
         process = kernel_process(self.km)
         code = process.poll() if process is not None else None
         if code is None:
@@ -135,11 +185,30 @@ class JudgedExecute(Execute):
         return f"the kernel died: it exited with status {code}"
 
 
+# iopub messages whose content the notebook keeps (or that change what it keeps)
+_OUTPUT_MESSAGES = {"stream", "display_data", "update_display_data", "execute_result", "error",
+                    "comm_open", "comm_msg"}
+
+
+def _size(value) -> int:
+    """Characters (and bytes) in a message's content: strings, binary buffers, and 8 per other leaf."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_size(k) + _size(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return sum(_size(v) for v in value)
+    return 8
+
+
 # Errors of a student's cell that mean it hit a limit of the sandbox or of time (ename, text in evalue).
 _LIMITS = (("CellTimeoutError", "", "did not finish within {timeout} s and was interrupted"),
            ("MemoryError", "", "ran out of memory (MemoryError)"),
            ("", "Resource temporarily unavailable", "hit the limit on processes"),
            ("", "File too large", "hit the limit on file size"),
+           ("", "No space left on device", "hit the limit on disk space (its directory or /tmp is full)"),
            ("", "Too many open files", "hit the limit on open files"))
 
 

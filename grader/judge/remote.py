@@ -44,9 +44,16 @@ class Remote:
 
     def lookup(self) -> tuple[str, str, str]:
         """("function" | "missing" | "other", type name, the SyntaxError of its cell when missing, or '')
-        of the exercise's name in the kernel."""
+        of the exercise's name in the kernel.
+        When the kernel's answer cannot be read, the function is taken to exist: each call then fails and
+        says why."""
         expression = f"__import__('grader.judge.kernel_side', fromlist=['lookup']).lookup({self.exercise.name!r})"
-        found = json.loads(self._evaluate(expression))
+        try:
+            found = json.loads(self._evaluate(expression))
+            if not isinstance(found, dict):
+                raise ValueError("not a JSON object")
+        except (ValueError, RuntimeError):
+            return "function", "", ""
         return str(found.get("kind", "missing")), str(found.get("type", "")), str(found.get("syntax_error", ""))[:300]
 
     def call(self, fn: Callable, args: tuple, doing: str = "", keep_inputs: bool = False) -> tuple | None:

@@ -8,6 +8,10 @@ raised, "not defined", "not implemented"). Never the check's message, which may
 quote the reference value or the student's result on the hidden input ("got
 902.839, expected 75.2366"), and never the notes, which quote what the
 student's code printed or warned while it ran on the hidden inputs.
+
+Code cells after the first hidden test: hidden inputs have reached the kernel
+by then, and a cell may print them. Such a cell shows the outputs it had when
+the student submitted it (never a verdict), not what it printed while graded.
 """
 from __future__ import annotations
 
@@ -16,7 +20,11 @@ from dataclasses import dataclass, field
 
 from .. import hints as catalogue
 from ..hints import Hint
-from .verdicts import TestCell
+from ..protocol import VERDICT_MIMETYPE
+from .verdicts import TestCell, is_test_cell, read_cell, source_of
+
+AFTER_HIDDEN_NOTE = ("Outputs as you submitted them: this cell ran after a hidden test, so what it printed "
+                     "while graded is not shown here (it could show the hidden inputs).")
 
 PASS, FAIL, NOT_ASSESSED = "PASS", "FAIL", "NOT ASSESSED"
 
@@ -112,3 +120,24 @@ def student_view(cell: TestCell, recorded: float | None = None) -> PanelView:
                   f"the recorded score counts.")
     notes = [] if cell.hidden else [str(n) for n in verdict.get("notes", [])]
     return PanelView(cell.grade_id, cell.exercise, cell.hidden, score, max_points, checks, notes, remark)
+
+
+class SubmittedOutputs:
+    """The outputs of the submitted notebook's code cells, found by source (each used once, in order);
+    nothing for a cell whose source is not in it. Verdicts among them are dropped (a student's own)."""
+
+    def __init__(self, submitted: dict | None):
+        self._by_source: dict[str, list[list]] = {}
+        for cell in (submitted or {}).get("cells", []):
+            if cell.get("cell_type") == "code" and not is_test_cell(cell):
+                outputs = [o for o in cell.get("outputs", []) if VERDICT_MIMETYPE not in o.get("data", {})]
+                self._by_source.setdefault(source_of(cell), []).append(outputs)
+
+    def take(self, cell: dict) -> list:
+        found = self._by_source.get(source_of(cell))
+        return found.pop(0) if found else []
+
+
+def is_hidden_test(cell: dict) -> bool:
+    """A test cell of a hidden part (its inputs reach the kernel when it is graded)."""
+    return is_test_cell(cell) and read_cell(cell).hidden

@@ -24,7 +24,7 @@ import nbformat
 from ..files import replace_text
 from ..course import CourseError
 from . import markup
-from .disclosure import PanelView, student_view
+from .disclosure import AFTER_HIDDEN_NOTE, PanelView, SubmittedOutputs, student_view
 from .verdicts import is_test_cell, nbgrader_meta, read_cell, source_of
 
 # What nbgrader's release_feedback and fetch_feedback read next to the page.
@@ -66,12 +66,17 @@ def outcome_of(score: float, max_points: float) -> str:
     return "no marks" if score <= 1e-6 else "partial marks"
 
 
-def page(nb: Mapping, student: str, assignment: str, recorded: Mapping[str, float] | None = None) -> str:
+def page(nb: Mapping, student: str, assignment: str, recorded: Mapping[str, float] | None = None,
+         submitted: Mapping | None = None) -> str:
     """The feedback page of one autograded notebook (a dict or nbformat node) as HTML.
 
     recorded: grade id -> score in the gradebook; a cell without one shows its verdict's score.
+    submitted: the notebook as submitted; code cells after the first hidden test show its outputs
+    (see grader.report.disclosure), not the ones they printed while graded.
     """
     recorded = recorded or {}
+    as_submitted = SubmittedOutputs(submitted)
+    after_hidden = False
     md = markup.Markdown(shift=1)
     items, rows = [], {}
     for cell in nb.get("cells", []):
@@ -82,10 +87,15 @@ def page(nb: Mapping, student: str, assignment: str, recorded: Mapping[str, floa
             items.append({"kind": "panel", "panel": panel, "level": min(6, md.last_level + 1)})
             row = rows.setdefault(panel.exercise, {"visible": None, "hidden": None})
             row[panel.part] = panel
+            after_hidden = after_hidden or test.hidden
         elif kind == "markdown":
             items.append({"kind": "markdown", "html": md(source_of(cell))})
         elif kind == "code":
-            outputs = [html for html in map(markup.output, cell.get("outputs", [])) if html is not None]
+            shown = cell.get("outputs", [])
+            if after_hidden:
+                note = {"output_type": "stream", "name": "stdout", "text": AFTER_HIDDEN_NOTE}
+                shown = [note, *as_submitted.take(cell)]
+            outputs = [html for html in map(markup.output, shown) if html is not None]
             items.append({"kind": "code", "html": markup.code(source_of(cell)), "outputs": outputs,
                           "answer": bool(nbgrader_meta(cell).get("solution"))})
         elif kind == "raw":
@@ -117,6 +127,14 @@ def recorded_scores(course, assignment: str) -> dict[str, dict[str, float]]:
             for row in course.grades() if row["assignment"] == assignment}
 
 
+def _submitted(path: Path) -> dict | None:
+    """The submitted notebook at `path`, or None when there is none readable (its outputs are then not shown)."""
+    try:
+        return nbformat.read(str(path), as_version=4)
+    except (OSError, ValueError):
+        return None
+
+
 def write(course, assignment: str, students: list[str] | None = None) -> list[Path]:
     """Write the feedback pages of `students` (default: every autograded one); returns the pages written."""
     students = graded_students(course, assignment) if students is None else students
@@ -129,7 +147,8 @@ def write(course, assignment: str, students: list[str] | None = None) -> list[Pa
                 nb = nbformat.read(str(notebook), as_version=4)
             except Exception as exc:  # noqa: BLE001 (nbformat raises several kinds)
                 raise CourseError(f"{notebook}: not a readable notebook ({exc})") from None
-            html = page(nb, student, assignment, scores.get(student, {}))
+            html = page(nb, student, assignment, scores.get(student, {}),
+                        _submitted(course.submission(student, assignment).parent / notebook.name))
             page_file = page_path(course, student, assignment, notebook.stem)
             page_file.parent.mkdir(parents=True, exist_ok=True)
             written.append(replace_text(page_file, html, mode=0o644))
