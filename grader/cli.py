@@ -69,6 +69,11 @@ def cmd_autograde(args) -> int:
     except autograde.SandboxUnavailable as exc:
         raise UserError(f"cannot grade in a sandbox here: {exc}. Install bubblewrap (Debian: apt-get install "
                         f"bubblewrap), or pass --no-sandbox to grade without it (trusted submissions only)") from None
+    if not args.no_sandbox:
+        from .autograde import sandbox
+        for line in sandbox.missing_bounds():
+            console.print(f"[yellow]not bounded here: {escape(line)}; the per-process limits still apply[/]",
+                          soft_wrap=True)
     with Progress(console, f"autograding {name}") as progress:
         results = autograde.autograde(course, name, students, workers=args.workers, scheduler=args.scheduler,
                                       force=args.force, sandbox=not args.no_sandbox,

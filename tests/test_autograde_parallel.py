@@ -227,22 +227,25 @@ def test_killed_run_resumes_and_grades_each_submission_once(cohort, serial, tmp_
 
 # --- the demo cohort's declared scores (graded once, by the parallel runner) ----------
 
-def test_a_dead_worker_is_replaced_and_only_its_submission_fails(cohort, serial, tmp_path_factory):
+def test_a_dead_worker_is_replaced_and_only_its_submission_fails(cohort, serial, tmp_path_factory, monkeypatch):
     """A worker killed while grading one submission (as for memory) breaks a ProcessPoolExecutor and
     every job it held (before: 'BrokenProcessPool' for all of them, and 'not submitted to the executor'
     for the rest). The pool is replaced, the jobs it held run again alone, and only the one that kills
-    its worker again is recorded as failed, with the reason."""
-    import multiprocessing
+    its worker again is recorded as failed, with the reason. The kernels' directories of the run are
+    gone afterwards, the dead workers' included."""
+    import functools
 
     from dying_worker import DyingPool
+    from grader.autograde import executors
     course = _copy(cohort, tmp_path_factory, "dying")
     doomed = FEW[1]
-    pool = DyingPool(doomed, max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(executors, "RestartingPool", functools.partial(DyingPool, doomed))
     notes = []
-    try:
-        results = grade(course, A, FEW, pool, slots=2, note=notes.append)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    with executors.local(workers=2) as (pool, slots):
+        scratch = pool._options["initargs"][-1]
+        results = grade(course, A, FEW, pool, slots=slots, note=notes.append)
+        assert os.path.isdir(scratch)
+    assert not os.path.exists(scratch)
     failed = {r.student: r.message for r in results if not r.ok}
     assert list(failed) == [doomed], failed
     assert "worker died" in failed[doomed] and doomed in failed[doomed]

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -17,7 +15,7 @@ from pathlib import Path
 import pytest
 from jupyter_core.utils import run_sync
 
-from grader.autograde import sandbox
+from grader.autograde import cgroups, kernels, sandbox
 from grader.autograde.kernels import Kernel, Recipe, kernel_process_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -343,22 +341,170 @@ def test_interrupt_stops_a_busy_cell(start):
     assert out.stdout == "still here\n", out
 
 
-def test_sandbox_dies_with_the_process_that_started_it():
+def test_sandbox_dies_with_the_process_that_started_it_and_remove_scratch_leaves_nothing(tmp_path):
+    """A grading process started a kernel in a run's scratch directory (kernels.use_scratch), then was
+    killed with SIGKILL: the sandbox dies with it, and kernels.remove_scratch removes the kernel's working
+    directory (unmounting its tmpfs), its stderr file and its cgroup. Where this machine has no cgroup or
+    tmpfs for sandboxes (sandbox.missing_bounds), there is none to remove."""
+    scratch = tmp_path / "scratch"
     grader = subprocess.Popen([sys.executable, "-c", f"""
-import sys, time
+import json, sys, time
 sys.path.insert(0, {str(Path(__file__).parent)!r})
+from grader.autograde import kernels
+kernels.use_scratch({str(scratch)!r})
 from test_sandbox import Sandboxed, sandbox
 box = Sandboxed(sandbox.Limits())
+box.kernel.put_files({{"submission.ipynb": b"{{}}"}})
 box.run("import os, time\\nif os.fork() == 0:\\n    os.setsid(); time.sleep(300)")
-print(box.pid_namespace, box.kernel.workdir, flush=True)
+cgroup = box.kernel.cgroup.directories() if box.kernel.cgroup is not None else []
+print(json.dumps([box.pid_namespace, box.kernel.workdir, cgroup]), flush=True)
 time.sleep(300)"""], stdout=subprocess.PIPE, text=True, env=kernel_process_env())
     try:
-        namespace, workdir = grader.stdout.readline().split()
+        namespace, workdir, cgroup_dirs = json.loads(grader.stdout.readline())
         assert len(_namespace_processes(namespace)) >= 3                 # bwrap's init, the kernel, its child
+        assert Path(workdir, "submission.ipynb").is_file() and Path(workdir).parent == scratch
+        assert list(scratch.glob("*.err"))
+        assert bool(sandbox.mounts_under(workdir)) == sandbox.workdir_is_bounded()
+        assert bool(cgroup_dirs) == (set(cgroups.unavailable()) != {"memory", "pids"})
+        assert all(os.path.isdir(d) for d in cgroup_dirs)
+        parents = [os.path.dirname(d) for d in cgroup_dirs]
     finally:
         grader.kill()
         grader.wait()
     assert _eventually(lambda: not _namespace_processes(namespace)), _namespace_processes(namespace)
-    shutil.rmtree(workdir, ignore_errors=True)
-    for stderr in Path(tempfile.gettempdir()).glob(f"grader-kernel-{grader.pid}-*.err"):
-        stderr.unlink()
+    kernels.remove_scratch(str(scratch))
+    assert not scratch.exists()
+    assert not [line for line in Path("/proc/self/mounts").read_text().splitlines() if str(scratch) in line]
+    assert not [d for d in cgroup_dirs + parents if os.path.exists(d)]
+
+
+def test_remove_scratch_removes_only_run_cgroups(tmp_path):
+    """The parent cgroups a scratch directory records are removed only when they are a run's (named
+    grader-run-*) inside a cgroup hierarchy: a record naming anything else is refused, nothing removed."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / kernels.CGROUPS_RECORD).write_text(f"{tmp_path}/grader-run-0\n")
+    with pytest.raises(ValueError):
+        kernels.remove_scratch(str(scratch))
+    assert scratch.is_dir()
+    if set(cgroups.unavailable()) == {"memory", "pids"}:
+        pytest.skip(f"no cgroup for sandboxes here: {cgroups.unavailable()}")
+    other = cgroups.create(f"grader-test-{os.getpid()}", 512, 40)
+    try:
+        for directory in other.directories():
+            (scratch / kernels.CGROUPS_RECORD).write_text(directory + "\n")
+            with pytest.raises(ValueError):
+                kernels.remove_scratch(str(scratch))
+            assert os.path.isdir(directory) and scratch.is_dir()
+    finally:
+        other.remove()
+
+
+# --- bounds over a whole sandbox (a cgroup, a tmpfs working directory) ---------------------------
+
+def _needs(bound: str) -> None:
+    """Skip, saying why, when this machine cannot set `bound` over a sandbox (see sandbox.missing_bounds)."""
+    for line in sandbox.missing_bounds():
+        if line.startswith(bound):
+            pytest.skip(f"not bounded here: {line}")
+
+
+def test_processes_together_cannot_exceed_the_total_memory(start):
+    """Four processes in one sandbox each allocate and touch 40% of its total memory: they cannot all
+    hold it; the OOM killer kills some and the cgroup reports it; the kernel itself lives on."""
+    _needs("total memory")
+    box = start(total_memory_mb=512)
+    share = 512 * 4 // 10 << 20
+    seen = box.json(f"""
+import subprocess, sys
+child = "import sys; hold = b'\\\\x01' * {share}; print('held', flush=True); sys.stdin.read()"
+children = [subprocess.Popen([sys.executable, '-c', child], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            for _ in range(4)]
+said = [c.stdout.readline().strip() for c in children]     # 'held', or '' when it was killed first
+for c in children:
+    c.stdin.close()                                          # the ones still holding then exit, status 0
+print(json.dumps([said, [c.wait() for c in children]]))""")
+    said, codes = seen
+    held_to_the_end = sum(s == "held" and c == 0 for s, c in zip(said, codes))
+    assert held_to_the_end <= 2 and -9 in codes, seen
+    assert box.kernel.cgroup.oom_killed()
+    assert box.run("print('still here')").stdout == "still here\n"
+
+
+def test_a_memory_bomb_is_killed_at_the_total_memory_and_recorded_so(start):
+    """A kernel filling memory is killed at its sandbox's bound (well below its address-space limit,
+    so no allocation fails first), and the grader records it as a memory kill."""
+    from grader.autograde.judged import JudgedExecute
+    _needs("total memory")
+    box = start(total_memory_mb=512)
+    assert box.rlimit("AS")[0] > 2 * (512 << 20)
+    box.client.execute("hoard = []\nwhile True:\n    hoard.append(b'\\x01' * (64 << 20))")
+    assert _eventually(lambda: not box.kernel.alive(), 60), "the bomb was not killed"
+    assert box.kernel.cgroup.oom_killed()
+    execute = JudgedExecute()
+    execute.km = box.kernel.km
+    assert execute._death() == "the kernel died: killed for memory (the sandbox's 512 MB bound)"
+
+
+def test_processes_together_cannot_exceed_the_total_count(start):
+    """A fork bomb under a per-uid process limit (RLIMIT_NPROC) of 200 stops at the sandbox's total of 40
+    processes and threads (its cgroup), with EAGAIN."""
+    _needs("total processes")
+    box = start(processes=200, total_processes=40)
+    assert box.rlimit("NPROC") == [200, 200] or box.kernel.uid is None
+    out = box.run("""
+import os, time
+made = 0
+while made < 300:
+    try:
+        pid = os.fork()
+    except OSError as e:
+        print(made, type(e).__name__)
+        break
+    if pid == 0:
+        os.setsid()
+        time.sleep(300)
+        os._exit(0)
+    made += 1""", timeout=60)
+    made, error = out.stdout.split()
+    assert error == "BlockingIOError" and 0 < int(made) < 40, out
+    assert int(Path(box.kernel.cgroup.pids, "pids.current").read_text()) <= 40
+    assert len(box.processes()) <= 40
+
+
+def test_files_together_cannot_exceed_the_workdir_size(start):
+    """Many files, each under the file size limit, cannot together fill more than the working directory's
+    size (a tmpfs): a write beyond fails with ENOSPC."""
+    _needs("total size")
+    box = start(workdir_size_mb=8, file_size_mb=2)
+    out = box.run("""
+written, errno = 0, 0
+try:
+    for i in range(64):
+        with open(f'file-{i}', 'wb') as f:
+            f.write(b'x' * (2 << 20))
+        written += 2 << 20
+except OSError as e:
+    errno = e.errno
+print(written, errno)""")
+    written, errno = map(int, out.stdout.split())
+    assert errno == 28 and 0 < written <= 8 << 20, out                # ENOSPC
+    total = sum(p.stat().st_size for p in Path(box.kernel.workdir).glob("file-*"))
+    assert total <= 8 << 20
+
+
+def test_oom_kills_are_read_from_cgroup_v1_and_v2_files(tmp_path):
+    """Group.oom_killed reads v2 memory.events, v1 memory.oom_control, and v1's memory.failcnt where the
+    kernel counts no kills (made-up files: no cgroup needed)."""
+    def group(files: dict[str, str]) -> cgroups.Group:
+        directory = tmp_path / str(len(list(tmp_path.iterdir())))
+        directory.mkdir()
+        for name, text in files.items():
+            (directory / name).write_text(text)
+        return cgroups.Group(str(directory), None, 512, 40)
+    assert group({"memory.events": "low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\n"}).oom_killed()
+    assert not group({"memory.events": "low 0\nhigh 0\nmax 12\noom 0\noom_kill 0\n"}).oom_killed()
+    assert group({"memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n"}).oom_killed()
+    assert not group({"memory.oom_control": "oom_kill_disable 0\nunder_oom 0\noom_kill 0\n",
+                      "memory.failcnt": "7\n"}).oom_killed()
+    assert group({"memory.oom_control": "oom_kill_disable 0\nunder_oom 0\n", "memory.failcnt": "7\n"}).oom_killed()

@@ -7,6 +7,7 @@ Modules, one concept each:
 - `execute`: the worker's step (runs anywhere, never opens the gradebook);
 - `kernels`: fresh kernels started ahead of need, modules already imported;
 - `sandbox`: the bubblewrap sandbox and resource limits each grading kernel runs in;
+- `cgroups`: a cgroup per sandbox (its total memory and processes);
 - `judged`: nbgrader's Execute with test cells judged outside the kernel (grader.judge);
 - `runner`: the loop over an Executor with the parent as the single writer;
 - `executors`: a local process pool or dask.distributed's executor;

@@ -12,9 +12,10 @@ import multiprocessing
 import os
 import resource
 import signal
+import tempfile
 from concurrent.futures import Executor, ProcessPoolExecutor
 
-from . import execute
+from . import execute, kernels
 
 MiB = 1024 * 1024
 
@@ -32,9 +33,11 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def start_worker(ahead: int, warm_modules: tuple[str, ...], memory_mb: int | None) -> None:
+def start_worker(ahead: int, warm_modules: tuple[str, ...], memory_mb: int | None, scratch: str | None) -> None:
     """A worker's initializer: bound its address space (soft limit only, so the kernels it starts can be
-    given their own), then execute.configure."""
+    given their own), put its kernels' directories in the run's `scratch` directory, then execute.configure."""
+    if scratch:
+        kernels.use_scratch(scratch)
     if memory_mb:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         soft = memory_mb * MiB if hard == resource.RLIM_INFINITY else min(memory_mb * MiB, hard)
@@ -80,14 +83,19 @@ def _how_it_ended(exitcode: int) -> str:
 def local(workers: int | None = None, ahead: int = 1, warm_modules=execute.WARM_MODULES,
           memory_mb: int | None = WORKER_MEMORY_MB):
     """A pool of `workers` processes (default: one per core), started fresh ("spawn"), each with at most
-    `memory_mb` MiB of address space (None: unbounded); restartable (RestartingPool)."""
+    `memory_mb` MiB of address space (None: unbounded); restartable (RestartingPool). The kernels' working
+    directories (and their sandboxes' tmpfs and cgroups) are removed at the end, whatever ended the workers."""
     workers = workers or default_workers()
-    pool = RestartingPool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                          initializer=start_worker, initargs=(ahead, tuple(warm_modules), memory_mb))
+    scratch = tempfile.mkdtemp(prefix="grader-run-")
     try:
-        yield pool, workers
+        pool = RestartingPool(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                              initializer=start_worker, initargs=(ahead, tuple(warm_modules), memory_mb, scratch))
+        try:
+            yield pool, workers
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        kernels.remove_scratch(scratch)
 
 
 @contextlib.contextmanager

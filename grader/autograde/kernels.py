@@ -12,11 +12,21 @@ submission's files are put there when it is taken) and inherits the kernel
 environment of grader.kernel_env plus NBGRADER_EXECUTION=autograde, as under
 nbgrader autograde. A recipe with `sandbox` limits starts its kernels in a sandbox
 (grader.autograde.sandbox) that sees only that directory, the Python installation
-and the grader package.
+and the grader package; where this machine allows, the sandbox gets a cgroup of its
+own (grader.autograde.cgroups: total memory and processes) and its working directory
+is a size-limited tmpfs.
+
+Working directories and the kernels' stderr files go into the system's temporary
+directory, or into a run's scratch directory (`use_scratch`), which `remove_scratch`
+removes with the sandboxes' tmpfs and cgroups whatever ended the processes that
+started them.
 """
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
+import logging
 import os
 import shutil
 import signal
@@ -25,7 +35,10 @@ import threading
 import time
 from dataclasses import dataclass
 
+from . import cgroups
 from . import sandbox as sandboxing
+
+log = logging.getLogger(__name__)
 
 # Imported by a kernel while it waits: what the course's notebooks import first.
 WARM_MODULES = ("jax", "jax.numpy", "numpy", "matplotlib.pyplot", "grader.checks", "grader.data")
@@ -70,6 +83,76 @@ def sandboxed_env(env: dict[str, str], uid: int | None) -> tuple[dict[str, str],
     return env, ()
 
 
+# Where new kernels' working directories and stderr files go (None: the system's temporary directory),
+# and the run's parent cgroups their sandboxes' cgroups go under (see use_scratch).
+_scratch: dict = {"directory": None, "cgroups": ()}
+# The file of a scratch directory that lists its run's parent cgroups, one a line.
+CGROUPS_RECORD = "cgroups"
+RUN_CGROUP_PREFIX = "grader-run-"
+_kernel_numbers = itertools.count()
+
+
+def use_scratch(directory: str) -> None:
+    """Put the working directories and stderr files of the kernels this process starts from now on into
+    `directory` (made, mode 700, when missing), and their sandboxes' cgroups under a parent cgroup named
+    after it, recorded in it. `remove_scratch(directory)` removes them all, from any process."""
+    directory = os.path.realpath(directory)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    parents = cgroups.parent_directories(RUN_CGROUP_PREFIX + hashlib.sha256(directory.encode()).hexdigest()[:16])
+    record = os.path.join(directory, CGROUPS_RECORD)
+    known = _read_lines(record) if os.path.exists(record) else []
+    with open(record, "a") as f:            # before they exist: a process killed now leaves nothing unrecorded
+        f.writelines(p + "\n" for p in parents if p not in known)
+    cgroups.make_parent(parents)
+    _scratch.update(directory=directory, cgroups=parents)
+
+
+def remove_scratch(directory: str) -> None:
+    """Remove a scratch directory of `use_scratch` and what it holds, whatever ended the processes that
+    used it: kill what still runs in its run's cgroups and remove them, unmount the working directories'
+    tmpfs, then delete the files (never following a symbolic link). Nothing to do when it is gone."""
+    if os.path.islink(directory) or not os.path.isdir(directory):
+        if os.path.lexists(directory):
+            raise ValueError(f"{directory}: not a scratch directory")
+        return
+    directory = os.path.realpath(directory)
+    record = os.path.join(directory, CGROUPS_RECORD)
+    if os.path.isfile(record) and not os.path.islink(record):
+        parents = list(dict.fromkeys(os.path.normpath(p) for p in _read_lines(record)))
+        strange = [p for p in parents if not os.path.basename(p).startswith(RUN_CGROUP_PREFIX)]
+        if strange:
+            raise ValueError(f"{record}: names cgroups that are not a run's: {strange}")
+        for parent in parents:
+            cgroups.remove_tree(parent)
+    for point in sandboxing.mounts_under(directory):
+        sandboxing.unmount(point)
+    left = sandboxing.mounts_under(directory)
+    if left:
+        raise OSError(f"{directory}: still mounted after unmounting: {left}")
+    _rmtree(directory)
+    if _scratch["directory"] == directory:
+        _scratch.update(directory=None, cgroups=())
+
+
+def _rmtree(directory: str) -> None:
+    """Remove `directory` and everything in it, symbolic links as links (never what they point to).
+    Not as root, first give back to the owner the directories a submission made unreadable or unwritable
+    (its sandbox ran as this user), top down, before entering them."""
+    if os.geteuid() != 0:
+        os.chmod(directory, 0o700)
+        for root, dirs, _ in os.walk(directory):
+            for name in dirs:
+                path = os.path.join(root, name)
+                if not os.path.islink(path):
+                    os.chmod(path, 0o700)
+    shutil.rmtree(directory)
+
+
+def _read_lines(path: str) -> list[str]:
+    with open(path) as f:
+        return [line for line in f.read().split("\n") if line]
+
+
 @functools.cache
 def _sandboxed_manager():
     """AsyncKernelManager whose kernel command runs in a sandbox: set `sandbox` to sandbox.command's
@@ -91,40 +174,58 @@ class Kernel:
     """A started kernel (an AsyncKernelManager `km`) with its sockets in its own directory `workdir`,
     which is also its working directory unless `cwd` is given; `env` replaces the grading environment.
     With `sandbox` limits (default: the recipe's) it runs in a sandbox, working in `workdir`,
-    as the unprivileged `uid` when started by root (else `uid` is None)."""
+    as the unprivileged `uid` when started by root (else `uid` is None), in its own `cgroup` when this
+    machine has one for it (else None; also `km.cgroup`), its `workdir` a tmpfs where one can be mounted."""
 
     def __init__(self, recipe: Recipe, config=None, *, cwd: str | None = None, env: dict | None = None,
                  sandbox: sandboxing.Limits | None = None):
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_core.utils import run_sync
         self.recipe = recipe
         sandbox = sandbox if sandbox is not None else recipe.sandbox
         if sandbox is not None and cwd is not None:
             raise ValueError("a sandboxed kernel works in its own directory: no cwd")
-        self.workdir = tempfile.mkdtemp(prefix="grader-kernel-")
-        self._stderr = open(os.path.join(tempfile.gettempdir(), f"grader-kernel-{os.getpid()}-{id(self)}.err"), "w+b")
-        env = env or kernel_process_env()
+        scratch = _scratch["directory"]
+        self.workdir = tempfile.mkdtemp(prefix="grader-kernel-", dir=scratch)
+        self._stderr = open(os.path.join(scratch or tempfile.gettempdir(),
+                                         f"grader-kernel-{os.getpid()}-{id(self)}.err"), "w+b")
+        self.uid = None
+        self.cgroup = None
+        self._mounted = False
+        try:
+            self._start(recipe, config, cwd, env or kernel_process_env(), sandbox)
+        except BaseException:
+            self._release()
+            raise
+
+    def _start(self, recipe: Recipe, config, cwd: str | None, env: dict, sandbox: sandboxing.Limits | None) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
         # IPC sockets in the kernel's own directory: no TCP port to race for between kernels started at once
         # (a TCP port found free can be taken by another kernel before this one binds it), and nothing on the network
-        self.uid = None
         if sandbox is None:
             self.km = AsyncKernelManager(kernel_name=recipe.kernel_name, config=config, transport="ipc",
                                          ip=os.path.join(self.workdir, "kernel"))
             launch = {}
         else:
             self.workdir = os.path.realpath(self.workdir)       # the same path inside the sandbox
+            if sandboxing.workdir_is_bounded():
+                sandboxing.mount_workdir(self.workdir, sandbox.workdir_size_mb)
+                self._mounted = True
+            self.cgroup = cgroups.create(f"grader-kernel-{os.getpid()}-{next(_kernel_numbers)}",
+                                         sandbox.total_memory_mb, sandbox.total_processes, _scratch["cgroups"])
             self.uid = sandboxing.fresh_uid()
             env, readable = sandboxed_env(env, self.uid)
             self.km = _sandboxed_manager()(kernel_name=recipe.kernel_name, config=config, transport="ipc",
                                            ip=os.path.join(self.workdir, "kernel"),
                                            connection_file=os.path.join(self.workdir, "kernel.json"))
-            self.km.sandbox = {"workdir": self.workdir, "limits": sandbox, "uid": self.uid, "readable": readable}
+            self.km.sandbox = {"workdir": self.workdir, "limits": sandbox, "uid": self.uid, "readable": readable,
+                               "cgroup": self.cgroup}
             # SIGINT to the kernel's process group would stop bwrap, and the sandbox with it
             self.km.kernel_spec.interrupt_mode = "message"
             # In its PID namespace the kernel's parent is pid 1, which ipykernel never watches (this process's
             # pid would be taken for a dead parent); the sandbox dies with this process (bwrap --die-with-parent).
             env["JPY_PARENT_PID"] = "1"
             launch = {"independent": True}
+        self.km.cgroup = self.cgroup        # for the executor, which holds only km (judged.JudgedExecute._death)
         self.started = time.monotonic()
         self.cwd = cwd or self.workdir
         run_sync(self.km.start_kernel)(extra_arguments=list(recipe.extra_arguments), cwd=self.cwd,
@@ -197,7 +298,7 @@ class Kernel:
         return self._stderr.read().decode(errors="replace")[-limit:].strip()
 
     def shutdown(self) -> None:
-        """Stop the kernel (at once) and remove its directory."""
+        """Stop the kernel (at once) and remove its directory, its tmpfs and its cgroup."""
         from jupyter_core.utils import run_sync
         if self._client is not None:
             self._client.stop_channels()
@@ -207,8 +308,21 @@ class Kernel:
             run_sync(self.km.shutdown_kernel)(now=True)
         except Exception:  # noqa: BLE001 (already dead)
             pass
+        self._release()
+
+    def _release(self) -> None:
+        """Remove the cgroup (killing what is left in it), the stderr file and the working directory
+        (unmounted first). A cgroup that cannot be removed is logged and left to remove_scratch."""
+        if self.cgroup is not None:
+            try:
+                self.cgroup.remove()
+            except OSError as exc:
+                log.warning("the cgroup of a kernel's sandbox could not be removed: %s", exc)
         self._stderr.close()
         os.unlink(self._stderr.name)
+        if self._mounted:
+            sandboxing.unmount(self.workdir)
+            self._mounted = False
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

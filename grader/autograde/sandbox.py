@@ -8,7 +8,8 @@
   the course's `instructor/` folder, never bound, and hidden even when it lies inside a bound
   directory), and directories the caller names (the JAX compilation cache); plus its scratch
   directory `workdir` (read-write, at the same path, the working directory) and a private,
-  size-limited tmpfs on /tmp (HOME, TMPDIR and MPLCONFIGDIR point into it, see `environment`).
+  size-limited tmpfs on /tmp (HOME, TMPDIR and MPLCONFIGDIR point into it, see `environment`),
+  and its own cgroup, read-only, at /sys/fs/cgroup (as a container sees its cgroup).
   Nothing else of the host is there: not the course directory (source/ notebooks, submitted/,
   autograded/, gradebook.db), not home directories, not the host's /tmp with other kernels'
   scratch directories;
@@ -22,15 +23,22 @@
   belongs to root; as an ordinary user, in a user namespace (`--unshare-user`) as that user, whose
   RLIMIT_NPROC then counts the user's processes (on the Linux 6 this was tested on, only those in
   the sandbox's user namespace; older kernels count all of the user's processes);
-- under the resource limits of `Limits` (address space, CPU time, processes, open files, file
-  size, size of /tmp).
+- under the resource limits of `Limits`: per process, rlimits (address space, CPU time, open
+  files, file size; processes per uid); per sandbox, where this machine allows, a cgroup of its own
+  (grader.autograde.cgroups: the memory and the number of processes and threads of everything it
+  runs, together; it enters the cgroup before bwrap starts, see `command`) and a size-limited /tmp
+  and working directory (tmpfs: bwrap's for /tmp; for `workdir`, one the caller mounts on the host
+  with `mount_workdir`, root only, so that the grader still sees the kernel's connection file and
+  sockets there and can put the submission there after the kernel started).
+  `missing_bounds()` says which bound over a whole sandbox cannot be set here and why.
 
-Not limited or not protected: memory and CPU time per sandbox (the limits are per process, so a
-sandbox may hold up to `processes` times `memory_mb`; a cgroup would bound the whole); RAM held by
-/tmp's tmpfs (up to `tmp_size_mb`); the total disk space used in `workdir` (each file is at most
-`file_size_mb`, but the number of files is not capped); wall-clock time (the caller's timeouts);
-reading anything inside the binds above (every installed package, the submission's own files);
-/proc and a minimal /dev; the host's kernel (an exploit of it escapes any sandbox).
+Not limited or not protected: CPU time per sandbox (per process only) and wall-clock time (the
+caller's timeouts); where `missing_bounds()` names them, the total memory (a sandbox may then hold
+up to `processes` times `memory_mb`), the total number of processes (then only the uid's
+RLIMIT_NPROC, which for a sandbox started without root counts the user's processes) and the total
+size written in `workdir` (then any number of files of up to `file_size_mb` each, on the host's
+disk); reading anything inside the binds above (every installed package, the submission's own
+files); /proc and a minimal /dev; the host's kernel (an exploit of it escapes any sandbox).
 Code that needs the hidden reference data must run outside the sandbox (grader.judge runs the
 graded test cells' checks in the grading process); a test cell executed in the kernel finds none.
 """
@@ -48,6 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import material
+from . import cgroups
 
 MiB = 1024 * 1024
 
@@ -74,12 +83,16 @@ def _cores() -> int:
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of a sandbox, set with setrlimit on its first process and inherited.
+    """Resource limits of a sandbox: rlimits set on its first process and inherited (per process),
+    and bounds over the whole sandbox (a cgroup, a tmpfs) where this machine allows (`missing_bounds`).
 
     A JAX kernel of this course, whole solution notebook run with a cold compilation cache on 2 cores:
     2.5 GB address space at its peak (XLA maps ~1.5 GB at import; 1 GB resident), 33 threads,
     70 open files, 30 s CPU. XLA starts more threads on more cores (and each thread's stack is
-    address space), hence the defaults that grow with the cores this process may use.
+    address space), hence the defaults that grow with the cores this process may use. Graded by
+    `grader autograde` in a sandbox (the correct submission of each assignment, 2 cores, warm cache),
+    a kernel's cgroup peaked at 490 MiB (s1_jax_fundamentals), 1220 MiB (s1_linear_models_to_ml) and
+    618 MiB (s1_gradient_descent) of memory, 2.0-2.8 GB of address space, 32 processes and threads.
     """
     memory_mb: int = field(default_factory=lambda: 4096 + 64 * _cores())
     """address space of each process, MiB (RLIMIT_AS; a larger allocation raises MemoryError)"""
@@ -93,6 +106,19 @@ class Limits:
     """largest file a process can write, MiB (RLIMIT_FSIZE; a write beyond fails with EFBIG)"""
     tmp_size_mb: int = 128
     """size of the private /tmp, a tmpfs held in RAM, MiB"""
+    total_memory_mb: int = 2048
+    """memory of everything the sandbox runs, together, MiB (a cgroup): resident memory, the tmpfs pages
+    of its /tmp and working directory, page cache it reads first (reclaimed before anything is killed).
+    At the bound the OOM killer kills its largest process, the kernel mostly. 1.7 times the largest peak
+    above; and 2 GiB below `memory_mb`, because a kernel maps ~1.5-2 GB it never touches: memory filled
+    a GiB at a time reaches this bound (a prompt kill) before an allocation fails for address space"""
+    total_processes: int = field(default_factory=lambda: 66 + 8 * _cores())
+    """processes and threads of everything the sandbox runs, together (a cgroup; then fork() and thread
+    creation fail with EAGAIN): `processes` plus bwrap's own two, which run as root"""
+    workdir_size_mb: int = 256
+    """size of the working directory, the submission's files included, all together, MiB (a tmpfs
+    mounted on the host, held in RAM and charged to the cgroup; a write beyond fails with ENOSPC):
+    four files of `file_size_mb`"""
 
     def rlimits(self) -> dict[str, int]:
         """prlimit's option names and values (bytes, seconds, counts)."""
@@ -135,9 +161,11 @@ def environment(env: dict[str, str]) -> dict[str, str]:
 
 
 def command(argv: list[str], *, workdir: str, limits: Limits, uid: int | None,
-            readable: tuple[str, ...] = ()) -> list[str]:
+            readable: tuple[str, ...] = (), cgroup: cgroups.Group | None = None) -> list[str]:
     """`argv` run in a sandbox with `limits`, working in `workdir` (read-write, same path),
-    as `uid` (root only; None: as the current user). `readable`: host directories to bind read-only."""
+    as `uid` (root only; None: as the current user). `readable`: host directories to bind read-only.
+    `cgroup`: the command's first process enters it before anything else runs (a failure to enter
+    stops the command, status 125); the sandbox sees it read-only at /sys/fs/cgroup (see `_cgroup_binds`)."""
     as_root = os.geteuid() == 0
     workdir = os.path.realpath(workdir)
     if as_root != (uid is not None):
@@ -152,6 +180,9 @@ def command(argv: list[str], *, workdir: str, limits: Limits, uid: int | None,
     binds.read_only(*readable)
     binds.hide(*[p for p in _instructor_material() if binds.covered(p)])
     binds.writable(workdir)
+    if cgroup is not None:
+        for source, target in _cgroup_binds(cgroup):
+            binds.read_only_at(source, target)
     namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     if not as_root:
         namespaces.insert(0, "--unshare-user")
@@ -159,7 +190,94 @@ def command(argv: list[str], *, workdir: str, limits: Limits, uid: int | None,
                _tool("prlimit"), *_rlimit_options(limits, as_root), "--"]
     if as_root:
         wrapped += [_tool("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs", "--"]
+    if cgroup is not None:
+        wrapped = [_tool("sh"), "-c", _ENTER_CGROUP, "enter-cgroup", *cgroup.procs_files(), "--", *wrapped]
     return wrapped + list(argv)
+
+
+# sh -c script: write the shell's pid to each file argument up to "--", then exec the rest.
+_ENTER_CGROUP = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
+
+
+def _cgroup_binds(cgroup: cgroups.Group) -> list[tuple[str, str]]:
+    """(host directory, path in the sandbox) of the sandbox's own cgroup, laid out as a container sees
+    its cgroups: v2 at /sys/fs/cgroup, v1 at /sys/fs/cgroup/<controller>."""
+    if len(cgroup.directories()) == 1 and os.path.exists(os.path.join(cgroup.directories()[0], "cgroup.controllers")):
+        return [(cgroup.directories()[0], "/sys/fs/cgroup")]
+    return [(directory, f"/sys/fs/cgroup/{name}") for name, directory in (("memory", cgroup.memory),
+                                                                          ("pids", cgroup.pids)) if directory]
+
+
+@functools.cache
+def _workdir_mount_unavailable() -> str | None:
+    """None when a size-limited tmpfs can be mounted here (tried once per process); else why not."""
+    if os.geteuid() != 0:
+        return "not root, so no tmpfs can be mounted on the working directory"
+    if shutil.which("mount") is None or shutil.which("umount") is None:
+        return "mount or umount not found (Debian's mount package)"
+    directory = tempfile.mkdtemp(prefix="grader-mount-probe-")
+    try:
+        mount_workdir(directory, 1)
+        unmount(directory)
+        return None
+    except OSError as exc:
+        return f"cannot mount a tmpfs: {exc}"
+    finally:
+        os.rmdir(directory)
+
+
+def mount_workdir(directory: str, size_mb: int) -> None:
+    """Mount a tmpfs of `size_mb` MiB on `directory` (host side, root only; OSError when it fails)."""
+    done = subprocess.run([_tool("mount"), "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0700,nosuid,nodev",
+                           "grader-workdir", directory], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise OSError(f"mount -t tmpfs on {directory}: {done.stderr.strip() or f'status {done.returncode}'}")
+
+
+def unmount(directory: str) -> None:
+    """Detach the file system mounted on `directory` (lazily: a sandbox still using it keeps it until it
+    ends); OSError when it fails."""
+    done = subprocess.run([_tool("umount"), "--lazy", directory], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise OSError(f"umount {directory}: {done.stderr.strip() or f'status {done.returncode}'}")
+
+
+def mounts_under(directory: str) -> list[str]:
+    """Mount points at or under `directory` in this process's mount namespace, the deepest first."""
+    directory = os.path.abspath(directory)
+    found = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            point = cgroups.unescape_mount_path(line.split()[4])
+            if point == directory or point.startswith(directory + "/"):
+                found.append(point)
+    return sorted(found, key=lambda p: p.count("/"), reverse=True)
+
+
+def workdir_is_bounded() -> bool:
+    """True when kernels' working directories are size-limited tmpfs here (see `missing_bounds`)."""
+    return _workdir_mount_unavailable() is None
+
+
+@functools.cache
+def _missing_bounds() -> tuple[str, ...]:
+    why = cgroups.unavailable()
+    missing = []
+    if "memory" in why:
+        missing.append(f"total memory of a sandbox (Limits.total_memory_mb): {why['memory']}")
+    if "pids" in why:
+        missing.append(f"total processes of a sandbox (Limits.total_processes): {why['pids']}")
+    if _workdir_mount_unavailable() is not None:
+        missing.append(f"total size of a sandbox's working directory (Limits.workdir_size_mb): "
+                       f"{_workdir_mount_unavailable()}")
+    return tuple(missing)
+
+
+def missing_bounds() -> list[str]:
+    """Each bound over a whole sandbox that cannot be set here, one line naming it and why (found once per
+    process). Without it the per-process limits still apply (a sandbox may then hold up to `processes`
+    times `memory_mb`; its working directory, any number of `file_size_mb` files)."""
+    return list(_missing_bounds())
 
 
 def package_dir() -> Path:
@@ -215,6 +333,12 @@ class _Binds:
             else:
                 self.args += ["--symlink", os.readlink(path) if os.path.islink(path) else real, path]
                 self.read_only(real)
+
+    def read_only_at(self, source: str, target: str) -> None:
+        """A host directory `source`, read-only, at `target`."""
+        self._parents(target)
+        self.args += ["--ro-bind", source, target]
+        self.known.add(target)
 
     def writable(self, path: str) -> None:
         """A host directory, at the same place, read-write."""
