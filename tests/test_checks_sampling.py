@@ -20,10 +20,17 @@ X = np.arange(40, dtype=np.float32)
 BATCH_CASES = [Case((Key(0), X, 2 * X + 1, 16), "batch")]
 
 
-def result(check, fn, cases, oracles=None, namespace=None):
-    """The only result of `check` on `cases`; oracles' outputs are stored as `grader refs build` does."""
+def batch_form(key, x, y, b):
+    """(x_batch, y_batch) of b samples."""
+    return (jax.ShapeDtypeStruct((b,), np.float32),) * 2
+
+
+def result(check, fn, cases, oracles=None, namespace=None, returns=None):
+    """The only result of `check` on `cases`; oracles' outputs are stored as `grader refs build` does.
+    returns: the exercise's declared form of a result (Exercise.returns)."""
     part = Part(1, (check,))
-    exercise = Exercise(name="f", signature="f(...)", visible=part, hidden=Part(1), public_cases=cases)
+    exercise = Exercise(name="f", signature="f(...)", visible=part, hidden=Part(1), public_cases=cases,
+                        returns=returns)
     if oracles:
         exercise = exercise.complete(Instructor((), lambda rng: [], oracles=oracles))
     refs = [oracle_outputs(exercise, "visible", case) if oracles else {} for case in cases]
@@ -53,8 +60,8 @@ def misses_last(key, x, y, b):
     (sampling.every_sample_drawn(), misses_last, "batch_misses_samples"),
 ])
 def test_batch_checks(check, wrong, hint):
-    assert result(check, good_batch, BATCH_CASES).passed
-    failed = result(check, wrong, BATCH_CASES)
+    assert result(check, good_batch, BATCH_CASES, returns=batch_form).passed
+    failed = result(check, wrong, BATCH_CASES, returns=batch_form)
     assert not failed.passed and failed.hint == hint, failed
 
 
@@ -65,14 +72,18 @@ def test_shared_draws_are_found():
 
     def shared(key, n):
         return [(jax.random.normal(key, (n, n)), jax.random.normal(key, (n,)))]
+    def layers(n_layers):
+        """The declared form: n_layers (W, b) of shapes (n, n), (n,)."""
+        return lambda key, n: [(jax.ShapeDtypeStruct((n, n), np.float32), jax.ShapeDtypeStruct((n,), np.float32))
+                               ] * n_layers
     cases = [Case((Key(3), 8))]
-    assert result(sampling.no_shared_draws(), independent, cases).passed
-    assert result(sampling.no_shared_draws(), shared, cases).hint == "shared_draws"
+    assert result(sampling.no_shared_draws(), independent, cases, returns=layers(1)).passed
+    assert result(sampling.no_shared_draws(), shared, cases, returns=layers(1)).hint == "shared_draws"
 
     def zero_biases(key, n):      # not drawn at all: the distribution checks say so, not "shared draws"
         k1, k2 = jax.random.split(key)
         return [(jax.random.normal(k1, (n, n)), jnp.zeros(n)), (jax.random.normal(k2, (n, n)), jnp.zeros(n))]
-    assert result(sampling.no_shared_draws(), zero_biases, cases).passed
+    assert result(sampling.no_shared_draws(), zero_biases, cases, returns=layers(2)).passed
 
 
 def test_oracle_tolerance_and_hint():
@@ -102,14 +113,20 @@ def test_training_checks():
 
     notebook = {"line": lambda slope, x: slope * x}           # the student's model function
     reach = training.reaches_loss(1e-3, model="line")
-    assert result(reach, fit, cases, namespace=notebook).passed
-    assert result(reach, lambda k, x, y: jnp.float32(-5.0), cases, namespace=notebook).hint == "training_diverged"
+    slope = lambda key, x, y: jax.ShapeDtypeStruct((), np.float32)  # noqa: E731 (the declared form: a slope)
+    assert result(reach, fit, cases, namespace=notebook, returns=slope).passed
+    assert result(reach, lambda k, x, y: jnp.float32(-5.0), cases, namespace=notebook,
+                  returns=slope).hint == "training_diverged"
     assert result(reach, lambda k, x, y: jnp.float32(1.9), cases,
-                  namespace=notebook).hint == "training_not_converged"
-    missing = result(reach, fit, cases, namespace={})
+                  namespace=notebook, returns=slope).hint == "training_not_converged"
+    missing = result(reach, fit, cases, namespace={}, returns=slope)
     assert missing.hint == "not_defined" and "`line`" in missing.message
-    broken = result(reach, fit, cases, namespace={"line": lambda slope, x: x[:3]})
+    broken = result(reach, fit, cases, namespace={"line": lambda slope, x: x[:3]}, returns=slope)
     assert broken.hint == "wrong_shape" and "your line gives 3 predictions" in broken.message
+    not_params = result(reach, lambda k, x, y: (jnp.float32(2.0), 0.0), cases, namespace=notebook, returns=slope)
+    assert not_params.hint == "wrong_structure" and "expected float32[]" in not_params.message
+    not_predictions = result(reach, fit, cases, namespace={"line": lambda slope, x: (x, x)}, returns=slope)
+    assert not_predictions.hint == "wrong_structure" and "not an array of predictions" in not_predictions.message
     det = keys.deterministic_in_key()
     noisy = lambda k, x, y: jax.random.normal(k)  # noqa: E731
     assert result(det, noisy, cases).passed

@@ -25,10 +25,10 @@ from grader.exercises.spec import Case, Exercise, Instructor, Key, Part, Snippet
 X = np.linspace(-2, 2, 7, dtype=np.float32)
 
 
-def make_exercise(checks, cases, probes=None, mistakes=(), static_argnums=()):
+def make_exercise(checks, cases, probes=None, mistakes=(), static_argnums=(), returns=None):
     part = Part(len(checks), tuple(checks))
     public = Exercise(name="f", signature="f(...)", visible=part, hidden=Part(len(checks)), public_cases=cases,
-                      probes=probes or {}, static_argnums=static_argnums)
+                      probes=probes or {}, static_argnums=static_argnums, returns=returns)
     return public.complete(Instructor(hidden_checks=tuple(checks), hidden_cases=lambda rng: cases,
                                       mistakes=mistakes))
 
@@ -152,6 +152,12 @@ def test_finite_differences_without_reference(wrong):
 KEY_CASES = [Case((Key(3), (4000,)), "key")]
 
 
+def two_draws(key, shape):
+    """The declared form of the key tests' results: two float32 arrays of `shape` (an int n: (n,))."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return (jax.ShapeDtypeStruct(shape, np.float32),) * 2
+
+
 def good_draw(key, shape):
     k1, k2 = jax.random.split(key)
     return jax.random.normal(k1, shape), jax.random.normal(k2, shape)
@@ -171,7 +177,7 @@ def good_draw(key, shape):
      "wrong_distribution"),  # uniform with mean 0 and std 1: only the kurtosis tells it apart
 ])
 def test_key_checks(check, wrong, hint):
-    ex = make_exercise([check], KEY_CASES, static_argnums=(1,))
+    ex = make_exercise([check], KEY_CASES, static_argnums=(1,), returns=two_draws)
     assert only_result(verdict(ex, good_draw)).passed
     result = only_result(verdict(ex, wrong))
     assert not result.passed and result.hint == hint, result
@@ -181,7 +187,8 @@ def test_draw_with_the_key_then_with_a_key_made_from_it_is_caught():
     """JAX's key-reuse checker misses normal(key) beside normal(fold_in(key, 1)); the behavioural check
     does not, and leaves one draw unpacked, identical or correlated draws (other checks' business) alone."""
     check = keys.no_draw_with_parent_key()
-    ex = make_exercise([check, keys.independent_draws()], [Case((Key(3), (40, 50)), "key")], static_argnums=(1,))
+    ex = make_exercise([check, keys.independent_draws()], [Case((Key(3), (40, 50)), "key")], static_argnums=(1,),
+                       returns=two_draws)
 
     def fold_after_draw(key, shape):
         return jax.random.normal(key, shape), jax.random.normal(jax.random.fold_in(key, 1), shape)
@@ -204,7 +211,7 @@ def test_draw_with_the_key_then_with_a_key_made_from_it_is_caught():
         fold_after_draw(jax.random.key(0), (3,))     # what JAX's checker lets through
     identical = lambda k, s: (jax.random.normal(k, s),) * 2  # noqa: E731
     negated = lambda k, s: (jax.random.normal(k, s), -jax.random.normal(k, s))  # noqa: E731
-    alone = make_exercise([check], ex.public_cases, static_argnums=(1,))
+    alone = make_exercise([check], ex.public_cases, static_argnums=(1,), returns=two_draws)
     assert only_result(verdict(alone, identical)).passed and only_result(verdict(alone, negated)).passed
     assert verdict(ex, identical).results[1].hint == "identical_draws"        # left to independent_draws
     assert verdict(ex, negated).results[1].hint == "correlated_draws"
@@ -213,7 +220,7 @@ def test_draw_with_the_key_then_with_a_key_made_from_it_is_caught():
 def test_constant_array_is_not_a_draw():
     check = keys.standard_normal(lambda out, args: {"the biases": out[1]}, hint="init_scale",
                                  constant_hint="params_not_drawn", min_size=20)
-    ex = make_exercise([check], [Case((Key(2), 30), "key")])
+    ex = make_exercise([check], [Case((Key(2), 30), "key")], returns=two_draws)
     drawn = lambda k, n: tuple(jax.random.normal(kk, (n,)) for kk in jax.random.split(k))  # noqa: E731
     assert only_result(verdict(ex, drawn)).passed
     zeros = only_result(verdict(ex, lambda k, n: (jax.random.normal(k, (n,)), jnp.zeros(n))))
@@ -226,7 +233,7 @@ def test_fold_in_twice_with_the_same_number_is_caught_behaviourally():
     # JAX's key-reuse checker does not flag this; the independence check does.
     def fold_twice(key, shape):
         return jax.random.normal(jax.random.fold_in(key, 7), shape), jax.random.normal(jax.random.fold_in(key, 7), shape)
-    ex = make_exercise([keys.no_key_reuse(), keys.independent_draws()], KEY_CASES)
+    ex = make_exercise([keys.no_key_reuse(), keys.independent_draws()], KEY_CASES, returns=two_draws)
     v = verdict(ex, fold_twice)
     assert not v.results[1].passed and v.results[1].hint == "identical_draws"
     # the reuse checker found nothing (its pass is then not assessed: the only evidence check failed)
@@ -411,7 +418,7 @@ def test_syntax_error_in_the_functions_cell_is_shown(monkeypatch):
     import json
 
     from grader import checks
-    from grader.judge import kernel_side
+    from grader.judge import kernel_side, wire
     broken = "def record(history, step, value):\n    return history.at[step].set(value\n"
     fixed_elsewhere = "x = 1\n"
     history = ["", "def record(history, step, value):\n    return history\n", broken, fixed_elsewhere]
@@ -423,5 +430,5 @@ def test_syntax_error_in_the_functions_cell_is_shown(monkeypatch):
     assert v.hint_ids == ["not_defined"]
     # the kernel's side of the judge says the same
     monkeypatch.setattr(kernel_side, "_user_namespace", lambda: {"_ih": history})
-    found = json.loads(kernel_side.lookup("record"))
+    found = json.loads(wire.read_reply(repr(kernel_side.lookup("record"))))   # as the judge's channel reads it
     assert found["kind"] == "missing" and found["syntax_error"].startswith("SyntaxError")

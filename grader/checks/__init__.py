@@ -50,6 +50,8 @@ def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | 
 
     remote: a grader.judge.remote.Remote for the exercise, when the function lives in a
     student's kernel (the checks run here, each call of the function runs there).
+    Where the instructor's hidden data is (grading), the keys the behavioural checks choose are
+    drawn here from its hidden seed; on a student's install they are public.
     """
     spec = exercises.load(assignment, instructor=(part == "hidden"))[exercise]
     syntax = ""
@@ -78,7 +80,7 @@ def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | 
         cases, refs, mistakes = [], None, None
         missing = missing or Outcome(False, str(err), None)
     verdict = run_part(assignment, spec, part, fn if missing is None else None, cases, refs, missing, remote,
-                       mistakes, namespace)
+                       mistakes, namespace, reference.hidden_seed(assignment))
     if remote is None:                  # the grading process keeps no history of its students
         HISTORY.append(verdict)
     return verdict

@@ -3,7 +3,13 @@
 Stored inputs are plain data (numpy arrays, numbers, `Key`, `Fn`); `materialize`
 turns them into what the function is called with (JAX arrays, typed PRNG keys,
 named functions). Every call into student code goes through `Context.call`, which
-turns an exception into a `StudentCodeError` carrying a hint.
+turns an exception into a `StudentCodeError` carrying a hint. A check that computes
+on the function's result without a reference to compare it with gets the result
+from `Context.output`, which first checks it against the exercise's declared form
+(`Exercise.returns`): a result of the wrong shape fails at once, before anything
+proportional to its size times another is made. The keys a behavioural check
+chooses itself come from `Context.key_seeds`: drawn from the course's hidden seed
+when grading, so that they cannot be read in the public code.
 """
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..exercises.spec import Case, Exercise, Fn, Key
-from . import errors
+from . import errors, trees
 
 
 def _register_readonly_mapping() -> None:
@@ -91,6 +97,7 @@ class Context:
     remote: Any = None   # a grader.judge.remote.Remote when the function lives in the student's kernel
     mistakes: Sequence[dict[str, list]] | None = None
     namespace: dict | None = None   # the notebook's names, for the student's other functions
+    hidden_seed: int | None = None  # the assignment's hidden seed (grading); None on a student's install
 
     def student_function(self, name: str) -> Callable:
         """Another function of the student's notebook, by name (a building block the graded one uses)."""
@@ -150,6 +157,33 @@ class Context:
         """The named probe of the student's function on `case`."""
         probe = self.exercise.probes.get(name, _output)
         return self.call(probe, self.fn, *self.args(case))
+
+    def output(self, args: tuple):
+        """The student's function on `args`, checked against the form the exercise declares for its result
+        (`Exercise.returns(*args)`) before any check computes on it. A result of another structure, shape,
+        kind of number or a lower precision raises a StudentCodeError naming the leaf."""
+        if self.exercise.returns is None:
+            raise ValueError(f"exercise {self.exercise.name} declares no `returns` (the form of its result), "
+                             f"which this check needs before it computes on the result")
+        out = self.call(self.fn, *args)
+        mismatch = trees.conforms(out, self.exercise.returns(*args), self.exercise.names_for("output"))
+        if mismatch is not None:
+            raise errors.StudentCodeError(mismatch.hint, mismatch.message)
+        return out
+
+    def key_seeds(self, purpose: str, public: Sequence[int]) -> list[int]:
+        """Seeds of the keys a behavioural check calls the function with, one for each of `public`.
+
+        When grading (the hidden seed known), drawn from the hidden seed, the exercise's name and
+        `purpose` (another stream than the hidden cases'), distinct where `public`'s are and equal
+        where they are equal; on a student's install, `public` itself.
+        """
+        if self.hidden_seed is None:
+            return list(public)
+        distinct = list(dict.fromkeys(public))
+        rng = np.random.default_rng([self.hidden_seed, *self.exercise.name.encode(), 0, *purpose.encode()])
+        drawn = dict(zip(distinct, (int(s) for s in rng.choice(2**31, size=len(distinct), replace=False))))
+        return [drawn[seed] for seed in public]
 
 
 def _output(fn, *args):

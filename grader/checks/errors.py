@@ -22,7 +22,8 @@ _LIBRARY_DIRS = tuple(
 
 
 class StudentCodeError(Exception):
-    """Wraps an exception from student code with its hint id and readable message."""
+    """A failure of the student's code, with its hint id and readable message: an exception it raised,
+    or a result of the wrong form (`Context.output`)."""
 
     def __init__(self, hint: str, message: str):
         super().__init__(message)

@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from ..exercises.spec import Check, Outcome
+from . import trees
 from .errors import StudentCodeError
 
 
@@ -34,9 +35,11 @@ def recovers_parameters(probe: str = "output", *, names: Sequence[str] = (), rto
                         requires: tuple[str, ...] = ()) -> Check:
     """Every fitted parameter (probe `probe`, an array) is within atol + rtol*|reference| of the reference fit.
 
-    `names` name the parameters in messages (e.g. ("A", "t0", ...)). On failure the
-    hint is the first known mistake whose fit agrees with the student's (same
-    tolerance), else `not_finite` for NaN/inf, else `fallback_hint`.
+    `names` name the parameters in messages (e.g. ("A", "t0", ...)). A result of another
+    form than the reference's (shape, a float dtype of at least its precision: `trees.conforms`)
+    fails before anything is computed on it. On failure the hint is the first known mistake
+    whose fit agrees with the student's (same tolerance), else `not_finite` for NaN/inf, else
+    `fallback_hint`.
     """
     def run(ctx) -> Outcome:
         if ctx.references is None:
@@ -46,11 +49,11 @@ def recovers_parameters(probe: str = "output", *, names: Sequence[str] = (), rto
                 got = ctx.probe(probe, case)
             except StudentCodeError as err:
                 return ctx.failed(case, err)
+            mismatch = trees.conforms(got, ref[probe], {"": "the fitted parameters"})
+            if mismatch is not None:
+                return Outcome(False, f"On {ctx.label(case)}: {mismatch.message}", mismatch.hint)
             expected = np.asarray(ref[probe], dtype=np.float64)
             ok = within(got, expected, rtol, atol)
-            if ok is None:
-                return Outcome(False, f"On {ctx.label(case)}: the fitted parameters have shape "
-                                      f"{np.shape(got)}, expected {expected.shape}.", "wrong_shape")
             if ok.all():
                 continue
             i = int(np.argmin(ok.ravel()))

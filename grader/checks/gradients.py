@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..exercises.spec import Check, Outcome
+from . import trees
 from .errors import StudentCodeError
 from .values import matches_reference
 
@@ -47,7 +48,8 @@ def gradient_matches_finite_differences(argnum: int = 0, *, eps: float = 1e-3, r
     Each entry of argument `argnum` (a float array) is moved by +-eps*max(1, |x|);
     agreement within rtol of the gradient's largest entry (float32 differences
     are accurate to about 1e-4 here). Catches a gradient cut by stop_gradient,
-    rounding or a detour through numpy constants.
+    rounding or a detour through numpy constants. The gradient must have the
+    argument's shape and at least its precision before anything is computed on it.
     """
     probe = grad_of_sum(argnum)
 
@@ -55,14 +57,18 @@ def gradient_matches_finite_differences(argnum: int = 0, *, eps: float = 1e-3, r
         for case in ctx.cases:
             args = list(ctx.args(case))
             try:
-                auto = np.asarray(ctx.call(probe, ctx.fn, *args, doing="under jax.grad"), dtype=np.float64)
+                auto = ctx.call(probe, ctx.fn, *args, doing="under jax.grad")
+                mismatch = trees.conforms(auto, np.asarray(args[argnum]), {"": "jax.grad's gradient"})
+                if mismatch is not None:
+                    return Outcome(False, f"On {ctx.label(case)}: {mismatch.message}", mismatch.hint)
                 numeric = _central_differences(ctx, args, argnum, eps)
             except StudentCodeError as err:
                 hint = "not_differentiable" if err.hint == "student_exception" else err.hint
                 return Outcome(False, f"On {ctx.label(case)}: {err.message}", hint)
+            auto = np.asarray(auto, dtype=np.float64)
             scale = max(1.0, float(np.max(np.abs(numeric), initial=0.0)))
             error = float(np.max(np.abs(auto - numeric), initial=0.0))
-            if auto.shape != numeric.shape or error > rtol * scale:
+            if error > rtol * scale:
                 return Outcome(False, f"On {ctx.label(case)}: jax.grad and finite differences differ by "
                                       f"{error:.3g} (largest gradient entry {scale:.3g}).", "wrong_gradient")
         return Outcome(True)
@@ -70,6 +76,7 @@ def gradient_matches_finite_differences(argnum: int = 0, *, eps: float = 1e-3, r
 
 
 def _central_differences(ctx, args: list, argnum: int, eps: float) -> np.ndarray:
+    """d sum(fn(*args)) / d args[argnum] by central differences, float64 of the shape of args[argnum]."""
     x = np.asarray(args[argnum], dtype=np.float32)
     grad = np.zeros(x.shape, dtype=np.float64)
     for index in np.ndindex(x.shape):

@@ -4,6 +4,10 @@ The key-reuse checker only tracks typed keys (`jax.random.key`) and misses some
 patterns (a key made inside the function, numpy's random state); the behavioural
 checks catch those: the same key must give the same result, another key another
 result, and draws meant to be independent must not be identical or correlated.
+The keys a check chooses itself (another key, another result) are drawn from the
+course's hidden seed when grading (`Context.key_seeds`), so that a function cannot
+special-case them; the seeds written here are the ones a student's self-check uses.
+Draws are judged after the result has the exercise's declared form (`Context.output`).
 """
 from __future__ import annotations
 
@@ -88,12 +92,12 @@ def same_key_same_result(*, weight: float = 1.0, requires: tuple[str, ...] = ())
 
 
 def key_changes_result(key_argnum: int = 0, *, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
-    """Calls with several different keys must give different results."""
+    """Calls with three different keys (`Context.key_seeds`) must give different results."""
     def run(ctx) -> Outcome:
         for case in ctx.cases:
             try:
                 outs = [ctx.call(ctx.fn, *ctx.args(_with_key(case, key_argnum, seed)))
-                        for seed in (11, 12, 13)]
+                        for seed in ctx.key_seeds("key_changes_result", (11, 12, 13))]
             except StudentCodeError as err:
                 return ctx.failed(case, err)
             if any(_outputs_equal(outs[i], outs[j]) for i in range(3) for j in range(i + 1, 3)):
@@ -106,8 +110,8 @@ def key_changes_result(key_argnum: int = 0, *, weight: float = 1.0, requires: tu
 
 def deterministic_in_key(key_argnum: int = 0, *, shorter=None, weight: float = 1.0,
                          requires: tuple[str, ...] = ()) -> Check:
-    """Both key properties in three calls, for expensive functions (training):
-    two calls with one key agree (numpy's and Python's random state reseeded in between), a third key differs.
+    """Both key properties in three calls, for expensive functions (training): two calls with one key
+    agree (numpy's and Python's random state reseeded in between), a third key differs (`Context.key_seeds`).
 
     shorter(args) -> args: a cheaper call that uses keys the same way (fewer training steps).
     """
@@ -115,7 +119,7 @@ def deterministic_in_key(key_argnum: int = 0, *, shorter=None, weight: float = 1
         for case in ctx.cases:
             outs = []
             short = _shortened(case, shorter)
-            for n, seed in enumerate((21, 21, 22)):
+            for n, seed in enumerate(ctx.key_seeds("deterministic_in_key", (21, 21, 22))):
                 try:
                     outs.append(ctx.call(functools.partial(after_reseeding, n, ctx.fn),
                                          *ctx.args(_with_key(short, key_argnum, seed))))
@@ -136,7 +140,7 @@ def standard_normal(samples, *, name: str = "standard_normal", describe: str = "
                     hint: str = "wrong_distribution", constant_hint: str | None = None, min_size: int = 100,
                     weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
     """`samples(output, args)` -> arrays that should each be i.i.d. N(0, 1): a list, or a dict
-    {what the array is, for messages: array}.
+    {what the array is, for messages: array}; `output` has the exercise's declared form (`Context.output`).
 
     Tests mean, standard deviation and excess kurtosis (which tells a uniform or a
     constant from a normal) within Z standard errors; the kurtosis only from 100
@@ -148,13 +152,10 @@ def standard_normal(samples, *, name: str = "standard_normal", describe: str = "
         for case in ctx.cases:
             args = ctx.args(case)
             try:
-                out = ctx.call(ctx.fn, *args)
-                arrays = samples(out, args)
+                out = ctx.output(args)
             except StudentCodeError as err:
                 return ctx.failed(case, err)
-            except Exception as exc:  # noqa: BLE001 (output of the wrong kind)
-                return Outcome(False, f"On {ctx.label(case)}: the result has the wrong form "
-                                      f"({type(exc).__name__}: {exc}).", "wrong_structure")
+            arrays = samples(out, args)
             named = arrays.items() if isinstance(arrays, dict) else (
                 ((f"array {i + 1}" if len(arrays) > 1 else ""), a) for i, a in enumerate(arrays))
             for what, arr in named:
@@ -188,20 +189,16 @@ def _normal_problem(x: np.ndarray, min_size: int = 100) -> str | None:
 
 
 def independent_draws(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
-    """The output is a pair of arrays that must be neither identical nor correlated."""
+    """The output, a pair of arrays of one shape (the exercise's declared form), must be neither identical
+    nor correlated."""
     def run(ctx) -> Outcome:
         for case in ctx.cases:
             try:
-                out = ctx.call(ctx.fn, *ctx.args(case))
+                out = ctx.output(ctx.args(case))
             except StudentCodeError as err:
                 return ctx.failed(case, err)
-            if not isinstance(out, (tuple, list)) or len(out) != 2:
-                return Outcome(False, f"On {ctx.label(case)}: expected a pair of arrays, got {trees.describe(out)}.",
-                               "wrong_structure")
             a = np.asarray(out[0], dtype=np.float64).ravel()
             b = np.asarray(out[1], dtype=np.float64).ravel()
-            if a.shape != b.shape:
-                return Outcome(False, f"On {ctx.label(case)}: the two arrays differ in size.", "wrong_shape")
             if np.array_equal(a, b):
                 return Outcome(False, f"On {ctx.label(case)}: the two arrays are identical.", "identical_draws")
             if a.size > 2 and np.std(a) > 0 and np.std(b) > 0:
@@ -232,6 +229,8 @@ def no_draw_with_parent_key(draw=jax.random.normal, *, key_argnum: int = 0,
     an independent draw, which must come from a key made from it (split, fold_in): the key then served
     twice. JAX's key-reuse checker misses `draw(key)` followed by `draw(fold_in(key, 1))`.
 
+    The result is checked against the exercise's declared form first (`Context.output`), so the draws
+    made here have the shapes the exercise asks for, never the result's own.
     A returned array equal to `draw(key, its shape)` is fine when all arrays are parts of one draw
     `draw(key, (n,) + shape)` (one draw, then unpacked: JAX's generator gives a longer draw with the
     same key the same leading values), or when the others depend on it (identical or correlated
@@ -241,13 +240,10 @@ def no_draw_with_parent_key(draw=jax.random.normal, *, key_argnum: int = 0,
         for case in ctx.cases:
             args = ctx.args(case)
             try:
-                out = ctx.call(ctx.fn, *args)
+                out = ctx.output(args)
             except StudentCodeError as err:
                 return ctx.failed(case, err)
-            try:
-                arrays = [np.asarray(a, dtype=np.float64) for a in samples(out, args)]
-            except Exception:  # noqa: BLE001 (output of the wrong kind: the shape checks say so)
-                continue
+            arrays = [np.asarray(a, dtype=np.float64) for a in samples(out, args)]
             if len(arrays) < 2 or any(a.shape != arrays[0].shape for a in arrays):
                 continue
             shape = arrays[0].shape

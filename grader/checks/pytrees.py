@@ -18,10 +18,6 @@ def _is_tree(value) -> bool:
     return isinstance(value, (tuple, list, dict)) and len(value) > 0
 
 
-def _paths(tree) -> list[str]:
-    return [path for path, _ in trees._leaves(tree)]
-
-
 def works_on_pytrees(argnum: int | None = 0, *, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
     """fn(*args) runs on pytree arguments; with `argnum`, it returns the structure of args[argnum].
 
@@ -38,7 +34,7 @@ def works_on_pytrees(argnum: int | None = 0, *, weight: float = 1.0, requires: t
             except StudentCodeError as err:
                 hint = "tree_arithmetic" if has_tree and err.hint == "student_exception" else err.hint
                 return Outcome(False, f"On {ctx.label(case)}: {err.message}", hint)
-            if argnum is not None and _paths(out) != _paths(args[argnum]):
+            if argnum is not None and trees.structure(out) != trees.structure(args[argnum]):
                 return Outcome(False, f"On {ctx.label(case)}: expected the structure of the parameters, "
                                       f"{trees.describe(args[argnum])}, got {trees.describe(out)}.",
                                "tree_arithmetic" if _is_tree(args[argnum]) else "wrong_structure")

@@ -26,18 +26,21 @@ GRADER_ERRORS: list[str] = []
 
 def run_part(assignment: str, exercise: Exercise, part: str, fn: Callable | None,
              cases: Sequence, references: Sequence | None, missing: Outcome | None = None,
-             remote=None, mistakes: Sequence | None = None, namespace: dict | None = None) -> Verdict:
+             remote=None, mistakes: Sequence | None = None, namespace: dict | None = None,
+             hidden_seed: int | None = None) -> Verdict:
     """Verdict of the `part` ("visible" or "hidden") checks of `fn` on `cases`.
 
     `missing` is the outcome to give every check when there is no function to check.
     `remote` (a grader.judge.remote.Remote): `fn` lives in the student's kernel.
     `mistakes`: the known mistakes' stored outputs, one dict per case (see grader.reference).
     `namespace`: the notebook's names, where checks find the student's other functions.
+    `hidden_seed`: the assignment's hidden seed, from which the behavioural checks draw their keys
+    (`Context.key_seeds`); None on a student's install.
     """
     checks = exercise.part(part).checks
     verdict = Verdict(assignment, exercise.name, part)
     ctx = Context(exercise, fn, cases, references, hidden=(part == "hidden"), remote=remote, mistakes=mistakes,
-                  namespace=namespace)
+                  namespace=namespace, hidden_seed=hidden_seed)
     outcomes: dict[str, Outcome] = {}
     stop: Outcome | None = missing
     with quiet() as captured:

@@ -6,7 +6,10 @@ draw every sample about equally often. Randomly initialised parameters must not
 share draws: two arrays drawn with the same key hold the same numbers (JAX's
 generator gives a longer draw with the same key the same leading values).
 Inputs of the batch checks must have distinct x values (rows), so that each
-batch entry can be traced back to its index.
+batch entry can be traced back to its index. Every result is checked against
+the exercise's declared form (`Exercise.returns`, through `Context.output`)
+before anything is computed on it; the keys of the frequency check are drawn
+from the course's hidden seed when grading (`Context.key_seeds`).
 """
 from __future__ import annotations
 
@@ -29,32 +32,15 @@ def _rows(a) -> list:
     return [a[i].tobytes() for i in range(a.shape[0])]
 
 
-def _pair(ctx, case, out):
-    """(x_batch, y_batch) as numpy arrays, or an Outcome saying why not."""
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        return Outcome(False, f"On {ctx.label(case)}: expected a pair (x_batch, y_batch), "
-                              f"got {trees.describe(out)}.", "wrong_structure")
-    return np.asarray(out[0]), np.asarray(out[1])
-
-
-def batch_shape(*, x_argnum: int = 1, y_argnum: int = 2, size_argnum: int = 3,
-                weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
-    """x_batch has shape (batch_size,) + x.shape[1:], y_batch likewise."""
+def batch_shape(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
+    """The result is a pair (x_batch, y_batch) of the exercise's declared form: batch_size samples,
+    x_batch shaped (batch_size,) + x.shape[1:], y_batch likewise."""
     def run(ctx) -> Outcome:
         for case in ctx.cases:
-            args = ctx.args(case)
             try:
-                pair = _pair(ctx, case, ctx.call(ctx.fn, *args))
+                ctx.output(ctx.args(case))
             except StudentCodeError as err:
                 return ctx.failed(case, err)
-            if isinstance(pair, Outcome):
-                return pair
-            size = int(args[size_argnum])
-            for name, batch, data in (("x_batch", pair[0], args[x_argnum]), ("y_batch", pair[1], args[y_argnum])):
-                want = (size,) + tuple(np.shape(data)[1:])
-                if batch.shape != want:
-                    return Outcome(False, f"On {ctx.label(case)}: {name} has shape {batch.shape}, "
-                                          f"expected {want}.", "wrong_shape")
         return Outcome(True)
     return Check("batch_shape", "returns (x_batch, y_batch) of batch_size samples", run, weight, requires)
 
@@ -66,14 +52,12 @@ def aligned_pairs(*, x_argnum: int = 1, y_argnum: int = 2, weight: float = 1.0,
         for case in ctx.cases:
             args = ctx.args(case)
             try:
-                pair = _pair(ctx, case, ctx.call(ctx.fn, *args))
+                x_batch, y_batch = ctx.output(args)
             except StudentCodeError as err:
                 return ctx.failed(case, err)
-            if isinstance(pair, Outcome):
-                return pair
             index = {row: j for j, row in enumerate(_rows(args[x_argnum]))}
             y_rows = _rows(args[y_argnum])
-            for i, (x_row, y_row) in enumerate(zip(_rows(pair[0]), _rows(pair[1]))):
+            for i, (x_row, y_row) in enumerate(zip(_rows(x_batch), _rows(y_batch))):
                 j = index.get(x_row)
                 if j is None:
                     return Outcome(False, f"On {ctx.label(case)}: x_batch[{i}] is not a sample of x.",
@@ -87,7 +71,8 @@ def aligned_pairs(*, x_argnum: int = 1, y_argnum: int = 2, weight: float = 1.0,
 
 def every_sample_drawn(*, key_argnum: int = 0, x_argnum: int = 1, min_ratio: float = 0.3,
                        weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
-    """Over N_KEYS keys, every sample is drawn at least `min_ratio` times as often as expected.
+    """Over N_KEYS keys (`Context.key_seeds`), every sample is drawn at least `min_ratio` times as often
+    as expected.
 
     With at least 40 expected draws per sample (Poisson), a fair sampler falls
     below 0.3 of that with probability under 1e-7 per sample.
@@ -97,16 +82,14 @@ def every_sample_drawn(*, key_argnum: int = 0, x_argnum: int = 1, min_ratio: flo
             x = ctx.args(case)[x_argnum]
             index = {row: j for j, row in enumerate(_rows(x))}
             counts = np.zeros(len(index))
-            for seed in range(N_KEYS):
+            for seed in ctx.key_seeds("every_sample_drawn", range(1000, 1000 + N_KEYS)):
                 args = list(case.args)
-                args[key_argnum] = Key(1000 + seed)
+                args[key_argnum] = Key(seed)
                 try:
-                    pair = _pair(ctx, case, ctx.call(ctx.fn, *ctx.args(dataclasses.replace(case, args=tuple(args)))))
+                    x_batch, _ = ctx.output(ctx.args(dataclasses.replace(case, args=tuple(args))))
                 except StudentCodeError as err:
                     return ctx.failed(case, err)
-                if isinstance(pair, Outcome):
-                    return pair
-                for row in _rows(pair[0]):
+                for row in _rows(x_batch):
                     if row in index:
                         counts[index[row]] += 1
             expected = counts.sum() / counts.size
@@ -131,7 +114,7 @@ def no_shared_draws(*, max_shared: float = 0.2, weight: float = 1.0, requires: t
     def run(ctx) -> Outcome:
         for case in ctx.cases:
             try:
-                out = ctx.call(ctx.fn, *ctx.args(case))
+                out = ctx.output(ctx.args(case))
             except StudentCodeError as err:
                 return ctx.failed(case, err)
             leaves = [(jax.tree_util.keystr(path), np.unique(np.asarray(leaf, np.float32).ravel()))

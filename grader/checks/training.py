@@ -6,40 +6,43 @@ compared with a reference value. `reaches_loss` evaluates the returned
 parameters with the student's own model function (the one their training
 uses, for example their `mlp_forward`) on held-out validation data, kept in the
 case's `extra` (the function never sees it), so that no implementation of the
-model ships with the checks. How the function uses its key is checked by
-`keys.deterministic_in_key` and `keys.no_key_reuse`.
+model ships with the checks; the parameters are first checked against the
+exercise's declared form (`Context.output`). How the function uses its key is
+checked by `keys.deterministic_in_key` and `keys.no_key_reuse`.
 """
 from __future__ import annotations
 
 from typing import Callable
 
+import jax.numpy as jnp
 import numpy as np
 
 from ..exercises.spec import Check, Outcome
+from . import trees
 from .errors import StudentCodeError
 
 
+def _is_numeric_array(value) -> bool:
+    """An array (or numpy scalar) of numbers: not a pytree, not PRNG keys."""
+    return hasattr(value, "shape") and hasattr(value, "dtype") and bool(jnp.issubdtype(value.dtype, jnp.number))
+
+
 def reaches_loss(threshold: float, *, model: str, inputs: Callable = lambda x: x,
-                 structure: Callable | None = None,
                  describe: str = "the trained model reaches the target validation loss",
                  weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
-    """fn(*args) -> params whose validation MSE is at most `threshold`.
+    """fn(*args) -> params (of the exercise's declared form) whose validation MSE is at most `threshold`.
 
     model: the name of the student's function computing predictions, model(params, inputs(x_val));
-      its output is flattened and compared with y_val, both (N,), by mean squared error; the
-      baseline is the MSE of predicting the mean of y_val.
-    structure(params, args) -> a message when the parameters have the wrong form, else None.
+      its output (N numbers, any shape) is flattened and compared with y_val, (N,), by mean squared
+      error; the baseline is the MSE of predicting the mean of y_val.
     """
     def run(ctx) -> Outcome:
         for case in ctx.cases:
             args = ctx.args(case)
             try:
-                params = ctx.call(ctx.fn, *args)
+                params = ctx.output(args)
             except StudentCodeError as err:
                 return ctx.failed(case, err)
-            problem = structure(params, args) if structure else None
-            if problem:
-                return Outcome(False, f"On {ctx.label(case)}: {problem}", "wrong_structure")
             x_val, y_val = ctx.extra(case)
             y_val = np.asarray(y_val, np.float64)
             try:
@@ -48,10 +51,13 @@ def reaches_loss(threshold: float, *, model: str, inputs: Callable = lambda x: x
                                      doing=f"while your {model} evaluated the trained parameters")
             except StudentCodeError as err:
                 return ctx.failed(case, err)
-            predicted = np.asarray(predicted, np.float64).ravel()
-            if predicted.shape != y_val.shape:
-                return Outcome(False, f"On {ctx.label(case)}: your {model} gives {predicted.size} predictions "
+            if not _is_numeric_array(predicted):
+                return Outcome(False, f"On {ctx.label(case)}: your {model} gives {trees.describe(predicted)}, "
+                                      f"not an array of predictions.", "wrong_structure")
+            if np.size(predicted) != y_val.size:
+                return Outcome(False, f"On {ctx.label(case)}: your {model} gives {np.size(predicted)} predictions "
                                       f"for {y_val.size} validation points.", "wrong_shape")
+            predicted = np.asarray(predicted, np.float64).ravel()
             value = float(np.mean((predicted - y_val) ** 2))
             baseline = float(np.mean((y_val - y_val.mean()) ** 2))
             if not np.isfinite(value) or value >= baseline:

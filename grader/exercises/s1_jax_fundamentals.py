@@ -41,6 +41,7 @@ def _noise_samples(out, args):
 NOISY_LINE = Exercise(
     name="noisy_line",
     signature="noisy_line(key, x, m, b, sigma)",
+    returns=lambda key, x, m, b, sigma: jax.ShapeDtypeStruct(np.shape(x), F32),
     public_cases=[Case((Key(0), _f32(np.linspace(0, 10, 20000)), 2.0, 1.0, 0.5),
                        "key = jax.random.key(0), x = jnp.linspace(0, 10, 20000), m=2, b=1, sigma=0.5")],
     probes={"line": lambda fn, key, x, m, b, sigma: fn(key, x, m, b, 0.0)},
@@ -65,6 +66,7 @@ def _zeros_like_each(fn, key, shape):
 TWO_INDEPENDENT_NORMALS = Exercise(
     name="two_independent_normals",
     signature="two_independent_normals(key, shape)",
+    returns=lambda key, shape: (jax.ShapeDtypeStruct(tuple(shape), F32),) * 2,
     public_cases=[Case((Key(1), (200, 100)), "key = jax.random.key(1), shape=(200, 100)")],
     static_argnums=(1,),
     probes={"shapes": _zeros_like_each},

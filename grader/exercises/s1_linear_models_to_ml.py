@@ -171,9 +171,17 @@ def _sample_public():
                  "key = jax.random.key(0), x = jnp.arange(40.0), y = 2 * x + 1, batch_size=16")]
 
 
+def _batch_form(key, x, y, batch_size):
+    """(x_batch, y_batch): batch_size samples (rows) of x and of y, of their dtypes."""
+    return tuple(jax.ShapeDtypeStruct((int(batch_size),) + tuple(np.shape(data))[1:], data.dtype)
+                 for data in (x, y))
+
+
 SAMPLE_BATCH = Exercise(
     name="sample_batch",
     signature="sample_batch(key, x, y, batch_size)",
+    returns=_batch_form,
+    leaf_names={"[0]": "x_batch", "[1]": "y_batch"},
     public_cases=_sample_public,
     static_argnums=(3,),
     visible=Part(2, (
@@ -310,9 +318,20 @@ def init_distribution_checks():
     )
 
 
+def layers_form(layer_sizes) -> list:
+    """[(W, b), ...]: W of shape (n_in, n_out), b of shape (n_out,), for each pair of consecutive sizes."""
+    return [(jax.ShapeDtypeStruct((n_in, n_out), F32), jax.ShapeDtypeStruct((n_out,), F32))
+            for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:])]
+
+
+# Names of the leaves of [(W, b), ...] in messages (networks of up to 10 layers).
+LAYER_NAMES = {f"[{i}][{j}]": f"{'Wb'[j]} of layer {i}" for i in range(10) for j in range(2)}
+
 INIT_MLP = Exercise(
     name="init_mlp",
     signature="init_mlp(key, layer_sizes, scale)",
+    returns=lambda key, layer_sizes, scale: layers_form(layer_sizes),
+    leaf_names={"output": LAYER_NAMES, "shapes": LAYER_NAMES},
     public_cases=[Case((Key(0), (1, 32, 32, 1), 0.5), "key = jax.random.key(0), layer_sizes=(1, 32, 32, 1), scale=0.5")],
     static_argnums=(1,),
     probes={"shapes": _zeros_like_each},
@@ -370,25 +389,13 @@ def as_column(x):
     return x[:, None]
 
 
-def _params_structure(params, args):
-    sizes = args[3]
-    if not isinstance(params, (list, tuple)) or len(params) != len(sizes) - 1:
-        return f"expected a list of {len(sizes) - 1} (W, b) layers, got {type(params).__name__}"
-    for i, (layer, n_in, n_out) in enumerate(zip(params, sizes[:-1], sizes[1:])):
-        if not isinstance(layer, (list, tuple)) or len(layer) != 2:
-            return f"layer {i} is not a pair (W, b)"
-        if np.shape(layer[0]) != (n_in, n_out) or np.shape(layer[1]) != (n_out,):
-            return (f"layer {i}: W {np.shape(layer[0])}, b {np.shape(layer[1])}, "
-                    f"expected ({n_in}, {n_out}) and ({n_out},)")
-    return None
-
-
 TRAIN_MLP = Exercise(
     name="train_mlp",
     signature="train_mlp(key, x, y, layer_sizes, scale, lr, batch_size, n_steps)",
+    returns=lambda key, x, y, layer_sizes, *settings: layers_form(layer_sizes),
+    leaf_names=LAYER_NAMES,
     visible=Part(2, (
-        training.reaches_loss(TARGET_VALIDATION_MSE, model="mlp_forward", inputs=as_column,
-                              structure=_params_structure, weight=3,
+        training.reaches_loss(TARGET_VALIDATION_MSE, model="mlp_forward", inputs=as_column, weight=3,
                               describe=f"validation MSE below {TARGET_VALIDATION_MSE} (with your mlp_forward)"),
         keys.deterministic_in_key(shorter=_few_steps),
         keys.no_key_reuse(shorter=_few_steps),

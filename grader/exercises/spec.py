@@ -143,6 +143,10 @@ class Exercise:
     leaf_names: names for students of the leaves of a result, by path as
       jax.tree_util.keystr gives it: {"[0]": "params"} for the function's own
       output, or per probe: {"gradient": {"[0]": "dL/dm"}, "output": {...}}.
+    returns: f(*args) -> the form of the function's result on those arguments: a pytree of
+      jax.ShapeDtypeStruct (structure, shapes, float dtype). Checks that compute on the result
+      without a stored reference to compare it with (distributions, draws, batches, trained
+      parameters) check it against this form first (`Context.output`); None when no check needs it.
     public_cases: inputs students can see (visible test cell), or a function
       that makes them (for inputs drawn with JAX, so that importing the
       description stays cheap); `visible_cases` gives the list. They are stored
@@ -160,6 +164,7 @@ class Exercise:
     functions: dict[str, Callable] = field(default_factory=dict)
     static_argnums: tuple[int, ...] = ()
     leaf_names: dict = field(default_factory=dict)
+    returns: Callable[..., Any] | None = None
     instructor: Instructor | None = None
 
     def complete(self, instructor: Instructor) -> "Exercise":

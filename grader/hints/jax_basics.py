@@ -44,6 +44,12 @@ HINTS = [
     Hint("wrong_dtype", "Wrong dtype",
          "The result has the wrong kind of number (for example an integer array where a float is expected).",
          "Build the result from float arrays, or cast with `.astype(jnp.float32)`."),
+    Hint("low_precision", "Less precision than float32",
+         "The result is in a low-precision float type (float16 keeps about 3 significant digits, bfloat16 "
+         "about 2) while the exercise computes in float32 (about 7). Results are compared at the precision "
+         "of the expected result, not of the one returned, so rounded numbers fail.",
+         "Keep JAX's default float32: do not cast with `.astype(jnp.float16)` or `jnp.bfloat16`, and do not "
+         "pass a low-precision `dtype=` when you create arrays."),
     Hint("wrong_value", "Wrong value",
          "The result has the right shape but the wrong numbers.",
          "Try your function on the input shown and compare with the formula by hand."),

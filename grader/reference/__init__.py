@@ -150,6 +150,15 @@ def stored_seed(assignment_name: str) -> int | None:
     return json.loads(path.read_text())["seed"] if path.exists() else None
 
 
+def hidden_seed(assignment_name: str) -> int | None:
+    """The seed of the hidden data, where the instructor's material is (grading), else None (a student's
+    install). The checks draw the keys of their behavioural tests from it (`checks.context.Context.key_seeds`)."""
+    try:
+        return int(load_data(assignment_name, "hidden")["seed"])
+    except MissingReferenceData:
+        return None
+
+
 def build(assignment_name: str, course_root: Path) -> Path:
     """Rebuild and store the reference data; the hidden seed is kept if one exists."""
     from . import solutions

@@ -20,7 +20,7 @@ from grader.data.detection import detection_completeness
 from grader.data.spectra import white_dwarf_spectrum
 from grader.exercises.s1_linear_models_to_ml import (
     F32, TARGET_VALIDATION_MSE, TRAIN_SETTINGS, _away_from_zero, _f32, _few_steps, _layers, _line_data, _mlp_case,
-    _params_structure, as_column, init_distribution_checks,
+    as_column, init_distribution_checks,
 )
 from grader.exercises.spec import Case, Instructor, Key, Snippet
 
@@ -1134,8 +1134,7 @@ TRAIN_MLP = Instructor(
                                          "pixels")],
     hidden_cases=_train_hidden,
     hidden_checks=(
-        training.reaches_loss(TARGET_VALIDATION_MSE, model="mlp_forward", inputs=as_column,
-                              structure=_params_structure, weight=2,
+        training.reaches_loss(TARGET_VALIDATION_MSE, model="mlp_forward", inputs=as_column, weight=2,
                               describe=f"validation MSE below {TARGET_VALIDATION_MSE} on another spectrum "
                                        "(with your mlp_forward)"),
         keys.no_key_reuse(shorter=_few_steps),
