@@ -165,7 +165,7 @@ def cmd_refs(args) -> int:
     problems = []
     for name in _assignments(args.assignments):
         if args.action == "build":
-            directory = reference.build(name, course.root)
+            directory = reference.build(name, course.root, new_seed=args.new_seed)
             console.print(f"built reference data for {name} -> {directory}")
         else:
             found = reference.verify(name, course.root)
@@ -296,7 +296,10 @@ def parser() -> argparse.ArgumentParser:
                          ("check", "check the stored reference data is current")):
         r = refs.add_parser(action, help=text)
         r.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment")
-        r.set_defaults(run=cmd_refs)
+        if action == "build":
+            r.add_argument("--new-seed", action="store_true",
+                           help="draw a new hidden seed: new hidden inputs and behavioural keys (a new round)")
+        r.set_defaults(run=cmd_refs, new_seed=False)
     return p
 
 

@@ -215,6 +215,7 @@ class Attack:
     visible_only: tuple[str, ...] = ()            # exercises whose visible cell is honestly earned
     why: str = ""                                 # why the expected score is what it is
     exact: bool = True                            # False: the score may be lower than expected (why says why)
+    below: bool = False                           # the score must be lower than expected: the trick must cost
     danger: str = ""                              # "", "filesystem", "network" or "resources"
     needs: tuple[str, ...] = ()                   # containment facts the sandbox probe must show (see `contained`)
     reasons: tuple[str, ...] = ()                 # the result's message must contain one of these (crash/hang/bomb)
@@ -551,6 +552,39 @@ def noisy_line(key, x, m, b, sigma):
 def soft_threshold(x, t):
     """A (n, n) result for an (n,) input: broadcasting against the reference makes it n x n x n."""
     return jnp.zeros((x.size, x.size), jnp.float32) if x.ndim == 1 else jnp.zeros((40000, 1), jnp.float32)
+'''
+
+_FLOAT16 = '''
+import jax
+import jax.numpy as jnp
+
+
+def directional_derivative(f, x, v):
+    """@MARK@: the known mistake 'a one-sided finite difference', cast to float16 (float16's tolerance?)"""
+    h = 1e-3
+    return ((f(x + h * v) - f(x)) / h).astype(jnp.float16)
+
+
+def mse_value_and_grad(params, x, y):
+    """The gradient by central differences, not jax.grad, everything cast to float16."""
+    def loss(m, c):
+        return jnp.mean((m * x + c - y) ** 2)
+    m, c, h = params[0], params[1], 1e-2
+    grads = ((loss(m + h, c) - loss(m - h, c)) / (2 * h), (loss(m, c + h) - loss(m, c - h)) / (2 * h))
+    return loss(m, c).astype(jnp.float16), tuple(g.astype(jnp.float16) for g in grads)
+'''
+
+_PUBLIC_SEEDS = '''
+import jax
+import numpy as np
+
+_PUBLIC_SEEDS = {0, 11, 12, 13, 21, 22, *range(1000, 1060)}   # @MARK@: the seeds written in the public checks
+
+
+def noisy_line(key, x, m, b, sigma):
+    """Draws with its key when the key is one the public checks use, else always with key 0."""
+    seed = int(np.asarray(jax.random.key_data(key))[-1])
+    return m * x + b + sigma * jax.random.normal(key if seed in _PUBLIC_SEEDS else jax.random.key(0), x.shape)
 '''
 
 _RICH_OUTPUT_BOMB = '''
@@ -1569,6 +1603,15 @@ ATTACKS: tuple[Attack, ...] = (
                               "ast.literal_eval blew up about 300-fold in the grading worker",
            _top_cell(_REPLY_AMPLIFIER),
            why="a reply that is not quoted base64 is refused unread: every call fails, solved or not"),
+    Attack("float16_tolerance", "a one-sided finite difference (a listed mistake) and a finite-difference "
+                                "gradient, cast to float16 to be compared at float16's tolerance",
+           _answers(_FLOAT16, ("directional_derivative", "mse_value_and_grad")), ("record",),
+           why="the tolerance is the reference's: both fail (low_precision)"),
+    Attack("public_seeds", "noisy_line draws with its key only for the seeds the public checks use "
+                           "(key(11), key(12), ...), else always with key 0",
+           _answers(_PUBLIC_SEEDS, ("noisy_line",)), ("set_entry", "noisy_line"), exact=False, below=True,
+           why="when grading, the behavioural keys come from the hidden seed: noisy_line loses at least "
+               "'another key, another result', so less than if it were honest"),
     Attack("rich_output_bomb", "ten 20 MB image/png outputs from one cell (only streams and tracebacks were "
                                "limited: a 191 MB autograded notebook and feedback page)",
            _after_solved(_RICH_OUTPUT_BOMB), ("noisy_line",),

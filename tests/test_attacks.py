@@ -613,6 +613,8 @@ def test_attack_score(run, attack):
     else:
         assert score <= expected + TOL, \
             f"{attack.id} scored {score:g}, more than its honest part's {expected:g} ({attack.why}); {graded}"
+    if attack.below:
+        assert score < expected - TOL, f"{attack.id} scored {score:g}, as much as if it were honest ({attack.why})"
     forged = _claimed_verdicts(run, attack.id)
     assert not forged, f"verdicts in the autograded notebook claim more than the gradebook: {forged}"
 

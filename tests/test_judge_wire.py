@@ -176,3 +176,29 @@ def test_a_reply_larger_than_the_limit_is_refused_before_decoding():
     text = "'" + "A" * (wire.MAX_REPLY_BYTES * 4 // 3 + 8) + "'"
     with pytest.raises(ValueError, match="size"):
         wire.read_reply(text)
+
+
+@pytest.mark.parametrize("name", wire.LOW_PRECISION_FLOATS)
+def test_a_low_precision_result_keeps_its_dtype_across_the_wire(name):
+    """JAX's floats that numpy lacks (bfloat16 ...) come back as themselves, so that the checks name the
+    lost precision (low_precision) on the judged path as in the notebook (before: refused as a structure)."""
+    import jax.numpy as jnp
+    value = jnp.asarray([1.0, 2.5], getattr(jnp, name))
+    back = _roundtrip(value)
+    assert back.dtype == value.dtype and np.array_equal(np.asarray(back, np.float32), np.asarray(value, np.float32))
+
+
+def test_a_message_from_the_kernel_is_shortened():
+    from grader.checks.errors import StudentCodeError
+    from grader.judge.remote import Remote
+
+    class Channel:
+        def evaluate(self, expression, deadline):
+            return wire.dumps({"error": ["student_exception", "ValueError: " + "x" * 10**6]})
+
+    class Spec:
+        name, probes, functions = "f", {}, {}
+    remote = Remote(Channel(), "unit", Spec(), 10.0)
+    with pytest.raises(StudentCodeError) as raised:
+        remote.call(remote.student, (1.0,))
+    assert len(raised.value.message) < 5000 and "characters not shown" in raised.value.message

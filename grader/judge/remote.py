@@ -75,7 +75,7 @@ class Remote:
                 hint, message = reply["error"]
                 if str(hint) not in hints.CATALOGUE:      # the kernel is the student's: trust no id from it
                     hint = "student_exception"
-                raise StudentCodeError(str(hint), str(message))
+                raise StudentCodeError(str(hint), _shortened(str(message)))
             if "inputs_error" in reply:       # encodable when sent, so the call changed them
                 inputs = wire.Opaque(f"inputs the kernel could not send back: {reply['inputs_error']}")
             else:
@@ -94,6 +94,13 @@ class Remote:
         if time.monotonic() >= self.deadline:
             raise TooSlow()
         return self.channel.evaluate(expression, self.deadline)
+
+
+def _shortened(message: str, limit: int = 4000) -> str:
+    """A message from the kernel, at most `limit` characters (its head and tail)."""
+    if len(message) <= limit:
+        return message
+    return f"{message[:limit // 2]}\n[... {len(message) - limit:,} characters not shown ...]\n{message[-limit // 2:]}"
 
 
 __all__ = ["Remote", "KernelGone"]

@@ -29,6 +29,7 @@ import numpy as np
 MAX_REPLY_BYTES = 32 * 2**20     # an encoded reply larger than this is refused (a result, not a data dump):
                                  # JSON parsing holds at most ~25 bytes per reply byte (`[[],[],...]`), so < 1 GB
 MAX_DEPTH = 64                   # nesting of tuples, lists and dicts
+LOW_PRECISION_FLOATS = ("bfloat16", "float8_e4m3fn", "float8_e5m2")   # JAX's floats that numpy lacks
 
 
 class UnsupportedValue(TypeError):
@@ -128,6 +129,9 @@ def _encode(value, depth: int):
         return {"key": _npy(key_data[0]), "impl": key_data[1]}
     if isinstance(value, np.generic) or _is_array(value):
         array = np.asarray(value)
+        if array.dtype.name in LOW_PRECISION_FLOATS:      # not a numpy dtype: sent as float32, named
+            return {"array": _npy(array.astype(np.float32)), "scalar": isinstance(value, np.generic),
+                    "dtype": array.dtype.name}
         if array.dtype.kind not in "biufc":
             raise UnsupportedValue(f"an array of dtype {array.dtype}")
         return {"array": _npy(array), "scalar": isinstance(value, np.generic)}
@@ -218,7 +222,7 @@ def decode(data, depth: int = 0):
         raise ValueError("reply nested too deeply")
     if data is None or type(data) in (bool, int, float, str):
         return data
-    if type(data) is not dict or len(data) not in (1, 2):
+    if type(data) is not dict or len(data) not in (1, 2, 3):
         raise ValueError(f"unexpected {type(data).__name__} in a reply")
     if "tuple" in data or "list" in data:
         items = data.get("tuple", data.get("list"))
@@ -238,6 +242,8 @@ def decode(data, depth: int = 0):
         return items if "dict" in data else types.MappingProxyType(items)
     if "array" in data:
         array = _from_npy(data["array"])
+        if "dtype" in data:
+            array = _low_precision(array, data["dtype"])
         return array[()] if data.get("scalar") is True else array
     if "key" in data:
         import jax
@@ -248,6 +254,14 @@ def decode(data, depth: int = 0):
     if "callable" in data:
         return Opaque(data["callable"])
     raise ValueError(f"unexpected entry {sorted(data)} in a reply")
+
+
+def _low_precision(array: np.ndarray, name) -> np.ndarray:
+    """A float32 array sent for a `name` array (bfloat16 ...), made that dtype again (JAX's own dtypes)."""
+    if name not in LOW_PRECISION_FLOATS or array.dtype != np.float32:
+        raise ValueError(f"unexpected dtype {name!r} in a reply")
+    import jax.numpy as jnp
+    return array.astype(getattr(jnp, name))
 
 
 def _from_npy(text) -> np.ndarray:

@@ -159,11 +159,15 @@ def hidden_seed(assignment_name: str) -> int | None:
         return None
 
 
-def build(assignment_name: str, course_root: Path) -> Path:
-    """Rebuild and store the reference data; the hidden seed is kept if one exists."""
+SEED_BITS = 128    # the hidden seed: a key sent to a kernel must not let anyone search for it (2**31 took hours)
+
+
+def build(assignment_name: str, course_root: Path, new_seed: bool = False) -> Path:
+    """Rebuild and store the reference data; the hidden seed is kept if one exists, unless `new_seed`
+    (then every hidden input and every key the behavioural checks choose changes, e.g. between rounds)."""
     from . import solutions
-    seed = stored_seed(assignment_name)
-    seed = secrets.randbelow(2**31) if seed is None else seed
+    seed = None if new_seed else stored_seed(assignment_name)
+    seed = secrets.randbits(SEED_BITS) if seed is None else seed
     public, hidden = compute(assignment_name, course_root, seed)
     files = []
     for part, data in (("visible", public), ("hidden", hidden)):
