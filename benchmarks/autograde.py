@@ -38,6 +38,8 @@ from grader.autograde import autograde, executors, kernels
 from grader.course import Course
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))      # the serial nbgrader baseline lives beside the test that uses it too
+import serial_baseline  # noqa: E402
 ASSIGNMENT = "s1_linear_models_to_ml"
 
 
@@ -196,9 +198,9 @@ def main(argv=None) -> int:
         if not args.skip_nbgrader:
             console.print("nbgrader autograde as installed (no compilation cache), one submission after another ...")
             with compilation_cache(""):
-                nbgrader_runs.append(timed(lambda done: plain.autograde(ASSIGNMENT, ids, done=done)))
+                nbgrader_runs.append(timed(lambda done: serial_baseline.autograde(plain, ASSIGNMENT, ids, done=done)))
             console.print("nbgrader autograde with the grader's kernel environment, one after another ...")
-            nbgrader_runs.append(timed(lambda done: serial.autograde(ASSIGNMENT, ids, done=done)))
+            nbgrader_runs.append(timed(lambda done: serial_baseline.autograde(serial, ASSIGNMENT, ids, done=done)))
         def cache(name: str) -> str | None:
             if not args.cold_cache:
                 return None

@@ -149,7 +149,7 @@ def audit_autograde(course, assignment: str, only: set[tuple[str, str, int]] | N
     outcomes = {o.student: o for o in autograde(course, assignment, ids, workers=workers, force=True)}
     summary = Summary()
     for exercise, entry in planned:
-        path = course.root / "autograded" / entry.student_id / assignment / f"{assignment}.ipynb"
+        path = course.layout.autograded(entry.student_id, assignment) / f"{assignment}.ipynb"
         lost, hints = _read_cells(path, exercise) if outcomes[entry.student_id].ok else (exercise.points, ())
         summary.entries.append(Entry(entry.assignment, entry.exercise, entry.kind, entry.index, entry.note,
                                      entry.expected_hint, round(lost, 6), hints, entry.gap))
@@ -199,9 +199,9 @@ def describe_failure(entry: Entry) -> str:
             f"points, expected hint {entry.expected_hint}, shown {list(entry.hints)}")
 
 
-def scratch_course(root):
-    """A context manager: a temporary copy of the course (config, source/, release/) to grade the audit in,
-    so that the real course's gradebook and submitted/ are left alone."""
+def scratch_course(course, assignments: list[str]):
+    """A context manager: a temporary copy of the course (its config and the assignments' source/) to grade
+    the audit in, so that the real course's release/, gradebook and submitted/ are left alone."""
     import contextlib
     import shutil
     import tempfile
@@ -214,9 +214,9 @@ def scratch_course(root):
         with tempfile.TemporaryDirectory(prefix="grader-audit-") as tmp:
             copy = Path(tmp) / "course"
             copy.mkdir()
-            shutil.copy(Path(root) / CONFIG_FILE, copy)
-            for folder in ("source", "release"):
-                if (Path(root) / folder).is_dir():
-                    shutil.copytree(Path(root) / folder, copy / folder)
+            shutil.copy(course.root / CONFIG_FILE, copy)
+            for assignment in assignments:
+                source = course.layout.source(assignment)
+                shutil.copytree(source, copy / source.relative_to(course.root))
             yield Course(copy)
     return scratch()

@@ -130,18 +130,20 @@ def pinned_requirements(requirements: list[str]) -> list[str]:
 
 def build(course_root: Path, assignments: list[str], out: Path) -> Path:
     """Write the bundle for `assignments` (release workbooks must exist) to the new folder `out`."""
+    from .layout import Layout
     out = Path(out)
     if out.exists():
         raise BundleError(f"{out}: already exists; remove it or choose another --out")
-    missing = [a for a in assignments if not any((course_root / "release" / a).glob("*.ipynb"))]
+    release = Layout.of(course_root).release
+    missing = [a for a in assignments if not any(release(a).glob("*.ipynb"))]
     if missing:
-        raise BundleError(f"{course_root / 'release' / missing[0]}: no release workbook; run `grader release {missing[0]}`")
+        raise BundleError(f"{release(missing[0])}: no release workbook; run `grader release {missing[0]}`")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         workbooks = []
         for assignment in assignments:
-            for notebook in sorted((course_root / "release" / assignment).glob("*.ipynb")):
+            for notebook in sorted(release(assignment).glob("*.ipynb")):
                 (staging / assignment).mkdir(exist_ok=True)
                 shutil.copy2(notebook, staging / assignment / notebook.name)
                 workbooks.append(f"{assignment}/{notebook.name}")

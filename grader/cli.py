@@ -47,10 +47,15 @@ def _course(args):
 # --- subcommands ------------------------------------------------------------------
 
 def cmd_release(args) -> int:
+    from .autograde.manifest import Manifest
     course = _course(args)
     for name in _assignments(args.assignments):
         course.release(name)
-        console.print(f"released {name} -> {escape(str(course.release_notebook(name).parent))}")
+        console.print(f"released {name} -> {escape(str(course.layout.release(name)))}")
+        stale = Manifest(course, name).stale_among(course.layout.students("autograded", name))
+        if stale:
+            console.print(f"{len(stale)} autograded submission(s) of {name} no longer match the gradebook's tests: "
+                          f"`grader autograde {name}` grades them again", soft_wrap=True)
     return EXIT_OK
 
 
@@ -61,7 +66,7 @@ def cmd_autograde(args) -> int:
     [name] = _assignments([args.assignment])
     students = course.submitted_students(name, args.student)
     if not students:
-        raise UserError(f"{course.root / 'submitted'}: no submission of {name} matches {args.student!r}")
+        raise UserError(f"{course.layout.submitted('*', name)}: no submission of {name} matches {args.student!r}")
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be at least 1, not {args.workers}")
     try:
@@ -92,14 +97,19 @@ def cmd_autograde(args) -> int:
 
 
 def cmd_feedback(args) -> int:
+    from .autograde.manifest import Manifest
     from .report import feedback
     course = _course(args)
     [name] = _assignments([args.assignment])
     students = feedback.graded_students(course, name, args.student)
     if not students:
-        raise UserError(f"{course.root / 'autograded'}: no autograded notebook of {name} matches {args.student!r} "
-                        f"(run grader autograde {name} first)")
-    pages = course.feedback(name, students)
+        raise UserError(f"{course.layout.autograded('*', name)}: no autograded notebook of {name} matches "
+                        f"{args.student!r} (run grader autograde {name} first)")
+    stale = Manifest(course, name).stale_among(students)
+    for student, why in stale.items():
+        console.print(f"[yellow]no page for {escape(student)}: {escape(why)}; `grader autograde {name}` grades it "
+                      f"again[/]", soft_wrap=True)
+    pages = feedback.write(course, name, [s for s in students if s not in stale])
     console.print(f"wrote {len(pages)} feedback page(s) for {name} -> "
                   f"{escape(str(feedback.page_path(course, '<student>', name)))}", soft_wrap=True)
     return EXIT_OK
@@ -194,7 +204,7 @@ def cmd_audit(args) -> int:
                 summary.entries += audit.audit_checks(name, only).entries
         else:
             with console.status(f"auditing {name} (autograding one submission per corpus entry)"), \
-                    audit.scratch_course(course.root) as scratch:
+                    audit.scratch_course(course, [name]) as scratch:
                 scratch.release(name)
                 summary.entries += audit.audit_autograde(scratch, name, workers=args.workers,
                                                          exercise_names=only).entries
@@ -223,6 +233,21 @@ def cmd_bundle(args) -> int:
 def cmd_check(args) -> int:
     from .selfcheck import check
     return check(args.workbook, as_json=args.json, timeout=args.cell_timeout)
+
+
+def cmd_scaffold(args) -> int:
+    from . import exercises, scaffold
+    course = _course(args)
+    [name] = _assignments([args.assignment])
+    known = [e.name for e in exercises.load(name).exercises]
+    if args.exercise not in known:
+        raise UserError(f"{name} describes no exercise {args.exercise!r} (grader/exercises/{name}.py); "
+                        f"described: {', '.join(known)}")
+    notebook = course.source_notebook(name)
+    done = scaffold.scaffold(notebook, name, args.exercise)
+    for line in done or [f"the cells of {args.exercise} are there, with the description's points"]:
+        console.print(f"{escape(str(notebook))}: {escape(line)}", soft_wrap=True)
+    return EXIT_OK
 
 
 # --- parser -----------------------------------------------------------------------
@@ -290,6 +315,12 @@ def parser() -> argparse.ArgumentParser:
                    help="seconds a cell may run before it is stopped (default 120)")
     s.set_defaults(run=cmd_check)
 
+    s = sub.add_parser("scaffold", help="add a described exercise's solution and test cells to the source notebook "
+                                        "(grade ids, the description's points); set the points of cells there")
+    s.add_argument("assignment", metavar="ASSIGNMENT")
+    s.add_argument("exercise", metavar="EXERCISE", help="an exercise of grader/exercises/<ASSIGNMENT>.py")
+    s.set_defaults(run=cmd_scaffold)
+
     s = sub.add_parser("refs", help="build or check the reference data made from the source solutions")
     refs = s.add_subparsers(dest="action", required=True, metavar="ACTION")
     for action, text in (("build", "rebuild the reference data (keeps the hidden seed)"),
@@ -305,7 +336,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `grader` command; returns the exit code."""
-    from .course import CourseError
+    from .errors import CourseError
     args = parser().parse_args(argv)
     try:
         return args.run(args)

@@ -1,14 +1,13 @@
 """The course directory, and talking to nbgrader about it.
 
 A course is the directory holding `nbgrader_config.py`, with nbgrader's layout
-under it: source/, release/, submitted/, autograded/, feedback/, gradebook.db.
-Every operation goes through nbgrader's own Python API (`NbGraderAPI`, the
-`Gradebook`) with the course's configuration loaded; nothing here re-implements
-what nbgrader does.
+under it (source/, release/, submitted/, autograded/, feedback/ as its
+`CourseDirectory` names them, see grader.layout) and its gradebook. Every
+operation goes through nbgrader's own Python API (`NbGraderAPI`, the `Gradebook`)
+with the course's configuration loaded; nothing here re-implements what nbgrader does.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import fnmatch
 import io
@@ -18,39 +17,17 @@ import re
 import shutil
 import sys
 import tempfile
-import warnings
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
+from . import released
+from .errors import CourseError
 from .files import replace_text
+from .layout import CONFIG_FILE, Layout, find_root, load_config
 
-CONFIG_FILE = "nbgrader_config.py"
+__all__ = ["CONFIG_FILE", "Course", "CourseError", "find_root", "failure_reason"]
 
-
-class CourseError(Exception):
-    """An expected problem (missing file, bad notebook, nbgrader failure); the message names the file."""
-
-
-@dataclass(frozen=True)
-class Autograded:
-    """What autograding did for one student: ok or not, a one-line reason, and the full log."""
-    student: str
-    ok: bool
-    message: str = ""
-    log: str = ""
-    grader_errors: tuple[str, ...] = ()   # faults of the grader's own code while grading it (not the student's)
-
-
-def find_root(start: Path | str | None = None) -> Path:
-    """The nearest directory at or above `start` (default: the working directory) holding nbgrader_config.py."""
-    here = Path(start if start is not None else os.getcwd()).resolve()
-    if start is not None and not here.is_dir():
-        raise CourseError(f"{here}: no such directory")
-    for directory in (here, *here.parents):
-        if (directory / CONFIG_FILE).is_file():
-            return directory
-    raise CourseError(f"{here}: no {CONFIG_FILE} here or in any parent directory (not inside a course)")
+# The documented procedure for what a release refuses once students have submitted.
+CHANGING_DOC = "docs/changing_an_assignment.md"
 
 
 def _quiet_logger() -> logging.Logger:
@@ -67,7 +44,7 @@ _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt)\b")
 _BOILERPLATE = ("Please see the", "There was an error processing")
 
 
-def _reason(result: dict) -> str:
+def failure_reason(result: dict) -> str:
     """Why an nbgrader call failed, in one line: the exception it logged, else its last error."""
     lines = [line.strip() for line in result.get("log", "").splitlines() if line.strip()]
     raised = [line for line in lines if _EXCEPTION_LINE.match(line) and not any(b in line for b in _BOILERPLATE)]
@@ -79,30 +56,6 @@ def _reason(result: dict) -> str:
         return errors[-1]
     trace = result.get("error", "").strip().splitlines()
     return trace[-1] if trace else "nbgrader failed without a message"
-
-
-class _Captured:
-    text = ""
-
-
-@contextlib.contextmanager
-def _captured_stderr():
-    """Capture file descriptor 2 (kernels inherit it) and Python warnings; the text is in `.text` after."""
-    captured = _Captured()
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as tmp, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        os.dup2(tmp.fileno(), 2)
-        try:
-            yield captured
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            tmp.seek(0)
-            captured.text = tmp.read().decode(errors="replace") + "".join(
-                f"{w.category.__name__}: {w.message}\n" for w in caught)
 
 
 def _tools_on_path() -> None:
@@ -119,7 +72,8 @@ class Course:
         if root is not None and not (Path(root) / CONFIG_FILE).is_file():
             raise CourseError(f"{Path(root).resolve() / CONFIG_FILE}: not found (not a course directory)")
         self.root = find_root(root)
-        self.config = self._load_config()
+        self.config = load_config(self.root)
+        self.layout = Layout(self.config, log=_quiet_logger())
         self._api = None
 
     def __repr__(self) -> str:
@@ -127,43 +81,31 @@ class Course:
 
     # --- nbgrader objects -------------------------------------------------------
 
-    def _load_config(self):
-        from traitlets.config.loader import PyFileConfigLoader
-        path = self.root / CONFIG_FILE
-        try:
-            config = PyFileConfigLoader(CONFIG_FILE, path=str(self.root)).load_config()
-        except Exception as exc:  # noqa: BLE001 (a config file can raise anything)
-            raise CourseError(f"{path}: could not be loaded ({type(exc).__name__}: {exc})") from None
-        config.CourseDirectory.root = str(self.root)
-        return config
-
     @property
     def api(self):
         """nbgrader's `NbGraderAPI` for this course (made once)."""
         if self._api is None:
             from nbgrader.apps.api import NbGraderAPI
-            from nbgrader.coursedir import CourseDirectory
             _tools_on_path()
-            log = _quiet_logger()
-            coursedir = CourseDirectory(config=self.config, log=log)
-            self._api = NbGraderAPI(coursedir, config=self.config, log=log)
+            self._api = NbGraderAPI(self.layout.coursedir, config=self.config, log=_quiet_logger())
         return self._api
 
     def gradebook(self):
         """nbgrader's `Gradebook` of this course; use it as a context manager so it is closed."""
         from nbgrader.api import Gradebook
-        return Gradebook(self.api.coursedir.db_url, self.api.coursedir.course_id)
+        _tools_on_path()
+        return Gradebook(self.layout.coursedir.db_url, self.layout.coursedir.course_id)
 
-    # --- paths ------------------------------------------------------------------
+    # --- paths (grader.layout) ------------------------------------------------------
 
     def source_notebook(self, assignment: str) -> Path:
-        return self.root / "source" / assignment / f"{assignment}.ipynb"
+        return self.layout.source_notebook(assignment)
 
     def release_notebook(self, assignment: str) -> Path:
-        return self.root / "release" / assignment / f"{assignment}.ipynb"
+        return self.layout.release_notebook(assignment)
 
     def submission(self, student: str, assignment: str) -> Path:
-        return self.root / "submitted" / student / assignment / f"{assignment}.ipynb"
+        return self.layout.submitted(student, assignment) / f"{assignment}.ipynb"
 
     def submitted_students(self, assignment: str, pattern: str = "*") -> list[str]:
         """Ids of the students with a submission of `assignment` whose id matches the glob `pattern`."""
@@ -173,56 +115,56 @@ class Course:
     # --- operations -------------------------------------------------------------
 
     def release(self, assignment: str) -> None:
-        """nbgrader generate_assignment: source/<assignment>/ -> release/<assignment>/ (also records it in the gradebook)."""
-        source = self.source_notebook(assignment)
-        if not source.parent.is_dir():
-            raise CourseError(f"{source.parent}: no such assignment directory")
-        result = self.api.generate_assignment(assignment, force=True, create=True)
-        if not result["success"]:
-            raise CourseError(f"{source.parent}: generate_assignment failed: {_reason(result)}")
+        """nbgrader generate_assignment: source/<assignment>/ -> release/<assignment>/ and the gradebook's record.
 
-    def autograde(self, assignment: str, students: list[str] | None = None,
-                  done: Callable[[Autograded], None] = lambda graded: None) -> list[Autograded]:
-        """nbgrader autograde each student's submission in turn (default: every submission).
-
-        A submission that fails is recorded as such (ok=False, with the reason) and the
-        run goes on; `done` is called with each result as it comes.
+        Never deletes release/ or grades: a change nbgrader would refuse because students have submitted
+        (a graded cell or notebook added or removed) is refused before nbgrader runs, touching nothing;
+        when nbgrader fails anyway, release/<assignment>/ is put back as it was.
         """
-        students = self.submitted_students(assignment) if students is None else list(students)
-        results = []
-        for student in students:
-            results.append(self.autograde_one(assignment, student))
-            done(results[-1])
-        return results
+        source, target = self.layout.source(assignment), self.layout.release(assignment)
+        if not source.is_dir():
+            raise CourseError(f"{source}: no such assignment directory")
+        self._refuse_what_nbgrader_would(assignment)
+        recorded = self._fingerprint(assignment)
+        with tempfile.TemporaryDirectory(prefix="grader-release-") as kept:
+            previous = Path(kept) / assignment
+            if target.exists():
+                shutil.copytree(target, previous, symlinks=True)
+            result = self.api.generate_assignment(assignment, force=True, create=True)
+            if result["success"]:
+                return
+            if previous.exists():
+                if target.exists():
+                    shutil.rmtree(target)
+                shutil.copytree(previous, target, symlinks=True)
+                left = f"{target} is as it was"
+            else:
+                left = f"{target} was not made"
+        if self._fingerprint(assignment) != recorded:
+            left += ("; nbgrader had already recorded the new cells in the gradebook, so release again once "
+                     "the source is fixed")
+        raise CourseError(f"{source}: generate_assignment failed: {failure_reason(result)} ({left})")
 
-    def autograde_one(self, assignment: str, student: str) -> Autograded:
-        """nbgrader autograde of one submission (kernel environment: grader.kernel_env); never raises for a bad one.
+    def _fingerprint(self, assignment: str) -> str:
+        with self.gradebook() as gb:
+            return released.fingerprint(gb, assignment)
 
-        What nbgrader logs and what the kernel writes to stderr go into Autograded.log, not the terminal.
-        """
-        from .kernel_env import kernel_env
-        path = self.submission(student, assignment)
-        if not path.parent.is_dir():
-            return Autograded(student, False, f"{path.parent}: no submission")
-        with _captured_stderr() as captured, kernel_env():
-            try:
-                result = self.api.autograde(assignment, student, force=True, create=True)
-            except Exception as exc:  # noqa: BLE001 (one submission must not stop the run)
-                result = {"success": False, "error": f"{type(exc).__name__}: {exc}"}
-        log = result.get("log", "") + captured.text
-        if not result["success"]:
-            log += result.get("error", "")
-            return Autograded(student, False, f"{path.parent}: {_reason(result)}", log)
-        return Autograded(student, True, "", log)
-
-    def feedback(self, assignment: str, students: list[str] | None = None) -> list[Path]:
-        """autograded/*/<assignment>/ -> feedback/*/<assignment>/<notebook>.html, in nbgrader's layout.
-
-        Written by grader.report.feedback rather than nbgrader's generate_feedback, whose
-        pages show the source of hidden test cells; returns the pages written.
-        """
-        from .report import feedback
-        return feedback.write(self, assignment, students)
+    def _refuse_what_nbgrader_would(self, assignment: str) -> None:
+        """CourseError, saying what changed and what to do, when students have submitted `assignment` and
+        releasing its source would add or remove graded cells (see grader.released)."""
+        source = self.layout.source(assignment)
+        with self.gradebook() as gb:
+            changes = released.refused_changes(gb, assignment, sorted(source.glob("*.ipynb")), self.config)
+        if not changes:
+            return
+        raise CourseError(
+            f"{source}: not released: students have submitted {assignment}, and this change adds or removes "
+            f"graded cells, on which their grades hang:\n"
+            + "".join(f"  - {line}\n" for line in changes)
+            + f"Allowed while there are submissions: text, a test's code, points (then `grader autograde "
+              f"{assignment}` grades every submission again); a graded cell is dropped by keeping it with 0 points.\n"
+              f"To add graded cells: {CHANGING_DOC} in the grader's repository.\n"
+              f"Nothing was changed: release/ and the gradebook are as they were.")
 
     def add_students(self, ids) -> None:
         """Create (or keep) these student ids in the gradebook."""
@@ -284,7 +226,7 @@ class Course:
             try:
                 record = gb.find_assignment(assignment)
             except MissingEntry:
-                raise CourseError(f"{self.api.coursedir.db_url}: no assignment {assignment!r} "
+                raise CourseError(f"{self.layout.coursedir.db_url}: no assignment {assignment!r} "
                                   f"(release it first)") from None
             points = {cell.name: float(cell.max_score) for nb in record.notebooks for cell in nb.grade_cells}
             return {name: points[name] for name in self._test_cell_names(record)}
@@ -298,7 +240,7 @@ class Course:
         for notebook in assignment.notebooks:
             answers = {cell.name for cell in notebook.solution_cells}
             tests = [c.name for c in notebook.grade_cells if c.cell_type == "code" and c.name not in answers]
-            order = _grade_id_order(self.root / "source" / assignment.name / f"{notebook.name}.ipynb")
+            order = _grade_id_order(self.layout.source(assignment.name) / f"{notebook.name}.ipynb")
             names += sorted(tests, key=lambda name: (order.get(name, len(order)), name))
         return names
 

@@ -24,9 +24,11 @@ import nbformat
 
 from . import exercises
 from .protocol import verdict_of
-from .course import Autograded, Course, CourseError
+from .autograde.outcome import Autograded
+from .course import Course
+from .errors import CourseError
 from .exercises.spec import Exercise
-from .report import classreport
+from .report import classreport, feedback
 
 ASSIGNMENT = "s1_jax_fundamentals"   # the assignment with the largest cohort
 ASSIGNMENTS = ("s1_jax_fundamentals", "s1_linear_models_to_ml", "s1_gradient_descent")
@@ -361,7 +363,7 @@ def results(course: Course, students: list[Student], outcomes: list[Autograded] 
 
 def shown_hints(course: Course, student: Student) -> tuple[str, ...]:
     """Sorted hint ids the verdicts of the student's autograded notebook show (every graded cell)."""
-    path = course.root / "autograded" / student.id / student.assignment / f"{student.assignment}.ipynb"
+    path = course.layout.autograded(student.id, student.assignment) / f"{student.assignment}.ipynb"
     if not path.is_file():
         return ()
     found = set()
@@ -384,7 +386,7 @@ def run(course: Course, progress: Callable[[str], None] = lambda message: None) 
         outcomes[assignment] = grade(course, students, lambda graded: progress(
             f"autograded {next(count)} of {total} submissions ({assignment}: {graded.student})"), progress)
         progress(f"writing feedback for {assignment}")
-        course.feedback(assignment)
+        feedback.write(course, assignment)
     path = course.export_grades()
     progress(f"wrote {path}")
     for assignment in cohorts:

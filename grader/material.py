@@ -57,6 +57,11 @@ def exercises_file(assignment: str) -> Path:
     return instructor_dir() / "exercises" / f"{assignment}.py"
 
 
+def source_notebook(assignment: str) -> Path:
+    """source/<assignment>/<assignment>.ipynb of the course beside `instructor/` (may not exist)."""
+    return instructor_dir().parent / "source" / assignment / f"{assignment}.ipynb"
+
+
 def hidden_data_dir(assignment: str) -> Path:
     """instructor/reference/<assignment>/ (not created here)."""
     return instructor_dir() / "reference" / assignment

@@ -58,7 +58,7 @@ def graded_cohort(tmp_path_factory):
     from grader import demo
     from grader.autograde import autograde
     from grader.course import Course
-    from grader.report import classreport
+    from grader.report import classreport, feedback
 
     root = tmp_path_factory.mktemp("graded") / "course"
     root.mkdir()
@@ -73,6 +73,6 @@ def graded_cohort(tmp_path_factory):
     course.add_students([*GRADED_STUDENTS, UNGRADABLE])
     outcomes = autograde(course, demo.ASSIGNMENT, [*GRADED_STUDENTS, UNGRADABLE], workers=2)
     assert sorted(o.student for o in outcomes if o.ok) == sorted(GRADED_STUDENTS), outcomes
-    course.feedback(demo.ASSIGNMENT)
+    feedback.write(course, demo.ASSIGNMENT)
     classreport.write(course, demo.ASSIGNMENT)
     return course

@@ -179,14 +179,14 @@ def student_rows(root: Path, student: str) -> list[str]:
     join = ("FROM submitted_notebook sn JOIN submitted_assignment sa ON sn.assignment_id = sa.id "
             "JOIN assignment a ON sa.assignment_id = a.id")
     queries = [
-        f"SELECT 'grade', a.name, bc.name, g.auto_score, g.manual_score, g.extra_credit, g.needs_manual_grade "
-        f"FROM grade g JOIN base_cell bc ON g.cell_id = bc.id JOIN submitted_notebook sn ON g.notebook_id = sn.id "
-        f"JOIN submitted_assignment sa ON sn.assignment_id = sa.id JOIN assignment a ON sa.assignment_id = a.id "
-        f"WHERE sa.student_id = ?",
-        f"SELECT 'comment', a.name, bc.name, c.auto_comment, c.manual_comment "
-        f"FROM comment c JOIN base_cell bc ON c.cell_id = bc.id JOIN submitted_notebook sn ON c.notebook_id = sn.id "
-        f"JOIN submitted_assignment sa ON sn.assignment_id = sa.id JOIN assignment a ON sa.assignment_id = a.id "
-        f"WHERE sa.student_id = ?",
+        "SELECT 'grade', a.name, bc.name, g.auto_score, g.manual_score, g.extra_credit, g.needs_manual_grade "
+        "FROM grade g JOIN base_cell bc ON g.cell_id = bc.id JOIN submitted_notebook sn ON g.notebook_id = sn.id "
+        "JOIN submitted_assignment sa ON sn.assignment_id = sa.id JOIN assignment a ON sa.assignment_id = a.id "
+        "WHERE sa.student_id = ?",
+        "SELECT 'comment', a.name, bc.name, c.auto_comment, c.manual_comment "
+        "FROM comment c JOIN base_cell bc ON c.cell_id = bc.id JOIN submitted_notebook sn ON c.notebook_id = sn.id "
+        "JOIN submitted_assignment sa ON sn.assignment_id = sa.id JOIN assignment a ON sa.assignment_id = a.id "
+        "WHERE sa.student_id = ?",
         f"SELECT 'notebook', a.name, sn.flagged, sn.late_submission_penalty {join} WHERE sa.student_id = ?",
         "SELECT 'submission', a.name, sa.timestamp, sa.extension FROM submitted_assignment sa "
         "JOIN assignment a ON sa.assignment_id = a.id WHERE sa.student_id = ?",
@@ -372,6 +372,7 @@ def _report(config, line: str) -> None:
 def run(request, scratch) -> Run:
     """Grade the honest students and the selected attacks once (see the module docstring)."""
     from grader.autograde import autograde
+    from grader.report import feedback
     course, kit = scratch.course, scratch.kit
     result = Run(course)
     attacks = selected_attacks(request.session)
@@ -420,7 +421,7 @@ def run(request, scratch) -> Run:
         result.error = traceback.format_exc()
     result.seconds = time.monotonic() - started
     try:
-        course.feedback(ASSIGNMENT)
+        feedback.write(course, ASSIGNMENT)
     except Exception:  # noqa: BLE001
         result.feedback_error = traceback.format_exc()
     result.rows = {r["student"]: r for r in course.grades() if r["assignment"] == ASSIGNMENT}

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+import serial_baseline
 
 from grader import demo
 from grader.autograde import autograde, grade
@@ -61,7 +62,7 @@ def _copy(cohort: Path, tmp_path_factory, name: str) -> Course:
 def serial(cohort, tmp_path_factory) -> Course:
     """The cohort graded by plain nbgrader autograde, one submission after another."""
     course = _copy(cohort, tmp_path_factory, "serial")
-    outcomes = course.autograde(A, STUDENTS + [BROKEN])
+    outcomes = serial_baseline.autograde(course, A, STUDENTS + [BROKEN])
     assert [o.student for o in outcomes if not o.ok] == [BROKEN]
     return course
 

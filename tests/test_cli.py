@@ -9,7 +9,7 @@ import pytest
 
 GRADER = [sys.executable, "-m", "grader.cli"]
 SUBCOMMANDS = [["release"], ["autograde"], ["feedback"], ["report"], ["export"], ["demo"], ["audit"], ["bundle"],
-               ["check"], ["refs"], ["refs", "build"], ["refs", "check"]]
+               ["check"], ["scaffold"], ["refs"], ["refs", "build"], ["refs", "check"]]
 
 
 def run(*args, cwd=None):

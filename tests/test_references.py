@@ -70,6 +70,7 @@ def test_changed_reference_value_is_detected(tmp_path, monkeypatch, course_root)
 def test_changed_solution_is_detected(tmp_path, course_root):
     assignment = "s1_jax_fundamentals"
     (tmp_path / "source" / assignment).mkdir(parents=True)
+    shutil.copy(course_root / "nbgrader_config.py", tmp_path)
     notebook = reference.source_notebook(course_root, assignment).read_text()
     edited = notebook.replace("jnp.maximum(jnp.abs(x) - t, 0.0)", "jnp.maximum(jnp.abs(x) - t, 0.0) * 1.0")
     assert edited != notebook

@@ -13,7 +13,6 @@ import nbformat
 import pytest
 
 from grader import exercises
-from grader.reference import solutions
 
 pytest_plugins = ["pytester"]
 

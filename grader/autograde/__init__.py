@@ -11,7 +11,8 @@ Modules, one concept each:
 - `judged`: nbgrader's Execute with test cells judged outside the kernel (grader.judge);
 - `runner`: the loop over an Executor with the parent as the single writer;
 - `executors`: a local process pool or dask.distributed's executor;
-- `manifest`: what was graded from which files, to resume;
+- `manifest`: what was graded from which files and tests, to resume (and which grades are stale);
+- `outcome`: what grading did for one submission;
 - `display`: progress bar and final table.
 """
 from __future__ import annotations
@@ -40,7 +41,7 @@ def sandbox_limits(sandbox: bool | None):
 def autograde(course, assignment: str, students: list[str] | None = None, *, workers: int | None = None,
               scheduler: str | None = None, force: bool = False, sandbox: bool | None = None, **callbacks):
     """Grade `students` (default: every submission) on a local pool of `workers` processes,
-    or on the dask scheduler at `scheduler`; returns the runner's results (grader.course.Autograded).
+    or on the dask scheduler at `scheduler`; returns the runner's results (grader.autograde.outcome.Autograded).
 
     sandbox: see `sandbox_limits` (default: sandboxed when the sandbox can run here).
     """

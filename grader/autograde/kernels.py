@@ -41,7 +41,7 @@ from . import sandbox as sandboxing
 log = logging.getLogger(__name__)
 
 # Imported by a kernel while it waits: what the course's notebooks import first.
-WARM_MODULES = ("jax", "jax.numpy", "numpy", "matplotlib.pyplot", "grader.checks", "grader.data")
+WARM_MODULES = ("jax", "jax.numpy", "numpy", "matplotlib.pyplot", "grader.checks", "grader.grading", "grader.data")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..checks.runner import GRADER_ERRORS
-from ..course import Autograded
+from .outcome import Autograded
 from . import execute, warmup
 from .manifest import Manifest
 from .steps import Executed, Submission

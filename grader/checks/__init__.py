@@ -9,17 +9,19 @@ public inputs, prints a verdict (each check passed or failed, points, hints) and
 returns the score, which nbgrader records as the cell's partial credit. Hidden
 test cells call `checks.hidden(...)` the same way, on the hidden inputs. Nothing
 is written to stderr and a wrong answer never raises.
+
+This module is the notebook-facing facade of the library. Grading a cell needs the
+exercise's description and its reference data, which sit above the library: `grade`
+imports `grader.grading` when it is called (a function-level import), so that no
+module of the library imports the descriptions; the checks themselves (`values`,
+`keys`, ...) and their types (`types`) never do.
 """
 from __future__ import annotations
 
 import sys
 
-from .. import exercises, reference
-from ..exercises.spec import Outcome
 from ..protocol import VERDICT_MIMETYPE
-from . import errors
 from .result import CheckResult, Verdict
-from .runner import run_part
 
 __all__ = ["visible", "hidden", "grade", "Score", "Verdict", "CheckResult"]
 
@@ -46,41 +48,13 @@ def hidden(assignment: str, exercise: str, fn=None) -> Score:
 
 def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | None = None,
           remote=None) -> Verdict:
-    """Verdict of one part ("visible" or "hidden") without printing anything.
+    """Verdict of one part ("visible" or "hidden") without printing anything: `grader.grading.grade`.
 
     remote: a grader.judge.remote.Remote for the exercise, when the function lives in a
     student's kernel (the checks run here, each call of the function runs there).
-    Where the instructor's hidden data is (grading), the keys the behavioural checks choose are
-    drawn here from its hidden seed; on a student's install they are public.
     """
-    spec = exercises.load(assignment, instructor=(part == "hidden"))[exercise]
-    syntax = ""
-    if remote is not None:
-        kind, type_name, syntax = remote.lookup()
-        fn = remote.student
-    else:
-        if fn is None:
-            fn = (namespace or {}).get(exercise)
-        kind = "missing" if fn is None else ("function" if callable(fn) else "other")
-        type_name = type(fn).__name__
-        if kind == "missing":
-            syntax = errors.syntax_error_in_history(exercise, (namespace or {}).get("_ih")) or ""
-    missing = None
-    if kind == "missing" and syntax:
-        missing = Outcome(False, f"`{exercise}` is not defined: the cell that defines it has a syntax error, "
-                                 f"so none of it ran.\n  {syntax}", "syntax_error")
-    elif kind == "missing":
-        missing = Outcome(False, f"`{exercise}` is not defined. Run the cell that defines it "
-                                 f"(and keep the name `{spec.signature}`).", "not_defined")
-    elif kind != "function":
-        missing = Outcome(False, f"`{exercise}` is a {type_name}, not a function.", "not_callable")
-    try:
-        cases, refs, mistakes = reference.cases_and_references(assignment, exercise, part)
-    except reference.MissingReferenceData as err:
-        cases, refs, mistakes = [], None, None
-        missing = missing or Outcome(False, str(err), None)
-    verdict = run_part(assignment, spec, part, fn if missing is None else None, cases, refs, missing, remote,
-                       mistakes, namespace, reference.hidden_seed(assignment))
+    from .. import grading      # above the library (descriptions, reference data): imported when a cell is graded
+    verdict = grading.grade(assignment, exercise, part, fn, namespace, remote)
     if remote is None:                  # the grading process keeps no history of its students
         HISTORY.append(verdict)
     return verdict

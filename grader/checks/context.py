@@ -21,8 +21,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..exercises.spec import Case, Exercise, Fn, Key
 from . import errors, trees
+from .types import Case, Fn, Graded, Key
 
 
 def _register_readonly_mapping() -> None:
@@ -89,7 +89,7 @@ def label(case: Case, hidden: bool) -> str:
 class Context:
     """Everything one check needs. `references[i][probe]` is the expected pytree for `cases[i]`;
     `mistakes[i][probe]` lists [hint, output] of the known mistakes on `cases[i]` (stored data)."""
-    exercise: Exercise
+    exercise: Graded
     fn: Callable
     cases: Sequence[Case]
     references: Sequence[dict[str, Any]] | None
@@ -126,14 +126,18 @@ class Context:
     def label(self, case: Case) -> str:
         return label(case, self.hidden)
 
-    def failed(self, case: Case, err: errors.StudentCodeError):
-        """The failing Outcome for an error of the student's code on `case`."""
-        from ..exercises.spec import Outcome
-        return Outcome(False, f"On {self.label(case)}: {err.message}", err.hint)
+    def call(self, fn: Callable, *args, doing: str = "", unrecognised: str | None = None):
+        """fn(*args), with any exception turned into a StudentCodeError.
 
-    def call(self, fn: Callable, *args, doing: str = ""):
-        """fn(*args), with any exception turned into a StudentCodeError."""
-        return self._call(fn, args, doing, keep_inputs=False)[0]
+        unrecognised: the hint of an exception the catalogue does not recognise (`student_exception`),
+        where the check knows what it means (any error under jax.jit: `not_jittable`).
+        """
+        try:
+            return self._call(fn, args, doing, keep_inputs=False)[0]
+        except errors.StudentCodeError as err:
+            if unrecognised is None or err.hint != "student_exception":
+                raise
+            raise errors.StudentCodeError(unrecognised, err.message) from None
 
     def call_keeping_inputs(self, fn: Callable, *args, doing: str = "") -> tuple:
         """(fn(*args), the arguments as they are after the call), like `call`.

@@ -14,9 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..exercises.spec import Check, Outcome
-from . import trees
-from .errors import StudentCodeError
+from . import cases, trees
+from .types import Check, Problem
 
 
 def within(got, expected, rtol: float, atol: float) -> np.ndarray | None:
@@ -41,30 +40,24 @@ def recovers_parameters(probe: str = "output", *, names: Sequence[str] = (), rto
     whose fit agrees with the student's (same tolerance), else `not_finite` for NaN/inf, else
     `fallback_hint`.
     """
-    def run(ctx) -> Outcome:
-        if ctx.references is None:
-            return Outcome(False, "No reference outputs are available for these inputs.", None)
-        for case, ref in zip(ctx.cases, ctx.references):
-            try:
-                got = ctx.probe(probe, case)
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            mismatch = trees.conforms(got, ref[probe], {"": "the fitted parameters"})
-            if mismatch is not None:
-                return Outcome(False, f"On {ctx.label(case)}: {mismatch.message}", mismatch.hint)
-            expected = np.asarray(ref[probe], dtype=np.float64)
-            ok = within(got, expected, rtol, atol)
-            if ok.all():
-                continue
-            i = int(np.argmin(ok.ravel()))
-            label = names[i] if i < len(names) else f"parameter {i}"
-            value = float(np.asarray(got, dtype=np.float64).ravel()[i])
-            message = (f"On {ctx.label(case)}: {label} is {value:.4g}, the reference fit gives "
-                       f"{expected.ravel()[i]:.4g} (tolerance {atol + rtol * abs(expected.ravel()[i]):.2g}).")
-            return Outcome(False, message, _diagnose(ctx, probe, case, got, rtol, atol) or
-                           ("not_finite" if not np.all(np.isfinite(np.asarray(got, np.float64))) else fallback_hint))
-        return Outcome(True)
-    return Check(name, describe, run, weight, requires, probe, diagnosed_on=probe)
+    def judge(ctx, case, ref) -> Problem | None:
+        got = ctx.probe(probe, case)
+        mismatch = trees.conforms(got, ref[probe], {"": "the fitted parameters"})
+        if mismatch is not None:
+            return Problem(mismatch.message, mismatch.hint)
+        expected = np.asarray(ref[probe], dtype=np.float64)
+        ok = within(got, expected, rtol, atol)
+        if ok.all():
+            return None
+        i = int(np.argmin(ok.ravel()))
+        label = names[i] if i < len(names) else f"parameter {i}"
+        value = float(np.asarray(got, dtype=np.float64).ravel()[i])
+        message = (f"{label} is {value:.4g}, the reference fit gives "
+                   f"{expected.ravel()[i]:.4g} (tolerance {atol + rtol * abs(expected.ravel()[i]):.2g}).")
+        return Problem(message, _diagnose(ctx, probe, case, got, rtol, atol) or
+                       ("not_finite" if not np.all(np.isfinite(np.asarray(got, np.float64))) else fallback_hint))
+    return Check(name, describe, cases.each(judge, references=True), weight, requires, probe, diagnosed_on=probe,
+                 hints=(fallback_hint,))
 
 
 def _diagnose(ctx, probe: str, case, got, rtol: float, atol: float) -> str | None:

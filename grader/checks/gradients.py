@@ -14,9 +14,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..exercises.spec import Check, Outcome
-from . import trees
-from .errors import StudentCodeError
+from . import cases, trees
+from .types import Check, Problem
 from .values import matches_reference
 
 
@@ -53,26 +52,21 @@ def gradient_matches_finite_differences(argnum: int = 0, *, eps: float = 1e-3, r
     """
     probe = grad_of_sum(argnum)
 
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            args = list(ctx.args(case))
-            try:
-                auto = ctx.call(probe, ctx.fn, *args, doing="under jax.grad")
-                mismatch = trees.conforms(auto, np.asarray(args[argnum]), {"": "jax.grad's gradient"})
-                if mismatch is not None:
-                    return Outcome(False, f"On {ctx.label(case)}: {mismatch.message}", mismatch.hint)
-                numeric = _central_differences(ctx, args, argnum, eps)
-            except StudentCodeError as err:
-                hint = "not_differentiable" if err.hint == "student_exception" else err.hint
-                return Outcome(False, f"On {ctx.label(case)}: {err.message}", hint)
-            auto = np.asarray(auto, dtype=np.float64)
-            scale = max(1.0, float(np.max(np.abs(numeric), initial=0.0)))
-            error = float(np.max(np.abs(auto - numeric), initial=0.0))
-            if error > rtol * scale:
-                return Outcome(False, f"On {ctx.label(case)}: jax.grad and finite differences differ by "
-                                      f"{error:.3g} (largest gradient entry {scale:.3g}).", "wrong_gradient")
-        return Outcome(True)
-    return Check("finite_differences", describe, run, weight, requires)
+    def judge(ctx, case) -> Problem | None:
+        args = list(ctx.args(case))
+        auto = ctx.call(probe, ctx.fn, *args, doing="under jax.grad", unrecognised="not_differentiable")
+        mismatch = trees.conforms(auto, np.asarray(args[argnum]), {"": "jax.grad's gradient"})
+        if mismatch is not None:
+            return Problem(mismatch.message, mismatch.hint)
+        numeric = _central_differences(ctx, args, argnum, eps)
+        auto = np.asarray(auto, dtype=np.float64)
+        scale = max(1.0, float(np.max(np.abs(numeric), initial=0.0)))
+        error = float(np.max(np.abs(auto - numeric), initial=0.0))
+        if error > rtol * scale:
+            return Problem(f"jax.grad and finite differences differ by {error:.3g} (largest gradient entry "
+                           f"{scale:.3g}).", "wrong_gradient")
+        return None
+    return Check("finite_differences", describe, cases.each(judge), weight, requires)
 
 
 def _central_differences(ctx, args: list, argnum: int, eps: float) -> np.ndarray:
@@ -86,6 +80,7 @@ def _central_differences(ctx, args: list, argnum: int, eps: float) -> np.ndarray
             moved = x.copy()
             moved[index] += sign * step
             args[argnum] = jnp.asarray(moved)
-            values.append(float(np.sum(np.asarray(ctx.call(ctx.fn, *args), dtype=np.float64))))
+            out = ctx.call(ctx.fn, *args, unrecognised="not_differentiable")
+            values.append(float(np.sum(np.asarray(out, dtype=np.float64))))
         grad[index] = (values[0] - values[1]) / (2 * step)
     return grad

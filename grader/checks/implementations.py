@@ -9,9 +9,8 @@ instructor; its outputs are data.
 """
 from __future__ import annotations
 
-from ..exercises.spec import Check, Outcome
-from . import trees
-from .errors import StudentCodeError
+from . import cases, trees
+from .types import Check, Problem
 from .values import diagnose
 
 
@@ -24,18 +23,11 @@ def matches_implementation(oracle: str, probe: str = "output", *,
     receives the case's stored arguments). Mismatches are diagnosed with the
     exercise's known mistakes, as in `matches_reference`.
     """
-    def run(ctx) -> Outcome:
-        if ctx.references is None:
-            return Outcome(False, "No reference outputs are available for these inputs.", None)
-        for case, ref in zip(ctx.cases, ctx.references):
-            try:
-                got = ctx.probe(probe, case)
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            expected = ref[oracle]
-            mismatch = trees.compare(got, expected, ctx.exercise.names_for(probe))
-            if mismatch is not None:
-                hint = diagnose(ctx, probe, case, got, expected) or mismatch.hint
-                return Outcome(False, f"On {ctx.label(case)}: {mismatch.message}", hint)
-        return Outcome(True)
-    return Check(name, describe, run, weight, requires, oracle=oracle, diagnosed_on=probe)
+    def judge(ctx, case, ref) -> Problem | None:
+        got = ctx.probe(probe, case)
+        mismatch = trees.compare(got, ref[oracle], ctx.exercise.names_for(probe))
+        if mismatch is None:
+            return None
+        return Problem(mismatch.message, diagnose(ctx, probe, case, got, ref[oracle]) or mismatch.hint)
+    return Check(name, describe, cases.each(judge, references=True), weight, requires, oracle=oracle,
+                 diagnosed_on=probe)

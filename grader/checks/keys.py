@@ -18,9 +18,8 @@ import random
 import jax
 import numpy as np
 
-from ..exercises.spec import Check, Key, Outcome
-from . import trees
-from .errors import StudentCodeError
+from . import cases, trees
+from .types import Check, Key, Problem
 
 # Statistical checks allow this many standard errors: a correct implementation
 # fails one of them with probability about 2e-9 per statistic.
@@ -63,49 +62,34 @@ def no_key_reuse(*, shorter=None, weight: float = 1.0, requires: tuple[str, ...]
 
     shorter(args) -> args: a cheaper call that uses keys the same way (fewer training steps).
     """
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            try:
-                ctx.call(functools.partial(under_key_reuse_checker, ctx.fn), *ctx.args(_shortened(case, shorter)))
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-        return Outcome(True)
-    return Check("no_key_reuse", "uses each PRNG key once (JAX's key-reuse checker)", run, weight, requires,
-                 evidence=False)
+    def judge(ctx, case) -> None:
+        ctx.call(functools.partial(under_key_reuse_checker, ctx.fn), *ctx.args(_shortened(case, shorter)))
+    return Check("no_key_reuse", "uses each PRNG key once (JAX's key-reuse checker)", cases.each(judge), weight,
+                 requires, evidence=False)
 
 
 def same_key_same_result(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
     """Two calls with the same key, with numpy's and Python's random state changed in between."""
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            try:
-                first = ctx.call(functools.partial(after_reseeding, 1, ctx.fn), *ctx.args(case))
-                second = ctx.call(functools.partial(after_reseeding, 2, ctx.fn), *ctx.args(case))
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            if not _outputs_equal(first, second):
-                return Outcome(False, f"On {ctx.label(case)}: two calls with the same key gave different results.",
-                               "global_random_state")
-        return Outcome(True)
-    return Check("same_key_same_result", "the same key gives the same result", run, weight, requires,
+    def judge(ctx, case) -> Problem | None:
+        first = ctx.call(functools.partial(after_reseeding, 1, ctx.fn), *ctx.args(case))
+        second = ctx.call(functools.partial(after_reseeding, 2, ctx.fn), *ctx.args(case))
+        if not _outputs_equal(first, second):
+            return Problem("two calls with the same key gave different results.", "global_random_state")
+        return None
+    return Check("same_key_same_result", "the same key gives the same result", cases.each(judge), weight, requires,
                  evidence=False)
 
 
 def key_changes_result(key_argnum: int = 0, *, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
     """Calls with three different keys (`Context.key_seeds`) must give different results."""
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            try:
-                outs = [ctx.call(ctx.fn, *ctx.args(_with_key(case, key_argnum, seed)))
-                        for seed in ctx.key_seeds("key_changes_result", (11, 12, 13))]
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            if any(_outputs_equal(outs[i], outs[j]) for i in range(3) for j in range(i + 1, 3)):
-                return Outcome(False, f"On {ctx.label(case)}: different keys gave the same result.",
-                               "hardcoded_key")
-        return Outcome(True)
-    return Check("key_changes_result", "a different key gives a different result", run, weight, requires,
-                 evidence=False)
+    def judge(ctx, case) -> Problem | None:
+        outs = [ctx.call(ctx.fn, *ctx.args(_with_key(case, key_argnum, seed)))
+                for seed in ctx.key_seeds("key_changes_result", (11, 12, 13))]
+        if any(_outputs_equal(outs[i], outs[j]) for i in range(3) for j in range(i + 1, 3)):
+            return Problem("different keys gave the same result.", "hardcoded_key")
+        return None
+    return Check("key_changes_result", "a different key gives a different result", cases.each(judge), weight,
+                 requires, evidence=False)
 
 
 def deterministic_in_key(key_argnum: int = 0, *, shorter=None, weight: float = 1.0,
@@ -115,25 +99,17 @@ def deterministic_in_key(key_argnum: int = 0, *, shorter=None, weight: float = 1
 
     shorter(args) -> args: a cheaper call that uses keys the same way (fewer training steps).
     """
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            outs = []
-            short = _shortened(case, shorter)
-            for n, seed in enumerate(ctx.key_seeds("deterministic_in_key", (21, 21, 22))):
-                try:
-                    outs.append(ctx.call(functools.partial(after_reseeding, n, ctx.fn),
-                                         *ctx.args(_with_key(short, key_argnum, seed))))
-                except StudentCodeError as err:
-                    return ctx.failed(case, err)
-            if not _outputs_equal(outs[0], outs[1]):
-                return Outcome(False, f"On {ctx.label(case)}: two calls with the same key gave different results.",
-                               "global_random_state")
-            if _outputs_equal(outs[0], outs[2]):
-                return Outcome(False, f"On {ctx.label(case)}: different keys gave the same result.",
-                               "hardcoded_key")
-        return Outcome(True)
+    def judge(ctx, case) -> Problem | None:
+        short = _shortened(case, shorter)
+        outs = [ctx.call(functools.partial(after_reseeding, n, ctx.fn), *ctx.args(_with_key(short, key_argnum, seed)))
+                for n, seed in enumerate(ctx.key_seeds("deterministic_in_key", (21, 21, 22)))]
+        if not _outputs_equal(outs[0], outs[1]):
+            return Problem("two calls with the same key gave different results.", "global_random_state")
+        if _outputs_equal(outs[0], outs[2]):
+            return Problem("different keys gave the same result.", "hardcoded_key")
+        return None
     return Check("deterministic_in_key", "the same key gives the same result, another key another",
-                 run, weight, requires, evidence=False)
+                 cases.each(judge), weight, requires, evidence=False)
 
 
 def standard_normal(samples, *, name: str = "standard_normal", describe: str = "draws are standard normal",
@@ -148,27 +124,23 @@ def standard_normal(samples, *, name: str = "standard_normal", describe: str = "
     value is reported as not drawn, with `constant_hint` when given.
     min_size: fewer numbers than this in an array is itself a failure.
     """
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            args = ctx.args(case)
-            try:
-                out = ctx.output(args)
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            arrays = samples(out, args)
-            named = arrays.items() if isinstance(arrays, dict) else (
-                ((f"array {i + 1}" if len(arrays) > 1 else ""), a) for i, a in enumerate(arrays))
-            for what, arr in named:
-                x = np.asarray(arr, dtype=np.float64).ravel()
-                which = f"{what}: " if what else ""
-                if trees.is_constant(x):
-                    return Outcome(False, f"On {ctx.label(case)}: {which}all {x.size} values are {x[0]:.6g}: "
-                                          f"not drawn at random.", constant_hint or hint)
-                problem = _normal_problem(x, min_size)
-                if problem:
-                    return Outcome(False, f"On {ctx.label(case)}: {which}{problem}", hint)
-        return Outcome(True)
-    return Check(name, describe, run, weight, requires)
+    def judge(ctx, case) -> Problem | None:
+        args = ctx.args(case)
+        arrays = samples(ctx.output(args), args)
+        named = arrays.items() if isinstance(arrays, dict) else (
+            ((f"array {i + 1}" if len(arrays) > 1 else ""), a) for i, a in enumerate(arrays))
+        for what, arr in named:
+            x = np.asarray(arr, dtype=np.float64).ravel()
+            which = f"{what}: " if what else ""
+            if trees.is_constant(x):
+                return Problem(f"{which}all {x.size} values are {x[0]:.6g}: not drawn at random.",
+                               constant_hint or hint)
+            problem = _normal_problem(x, min_size)
+            if problem:
+                return Problem(f"{which}{problem}", hint)
+        return None
+    return Check(name, describe, cases.each(judge), weight, requires,
+                 hints=(hint,) + ((constant_hint,) if constant_hint else ()))
 
 
 def _normal_problem(x: np.ndarray, min_size: int = 100) -> str | None:
@@ -191,23 +163,18 @@ def _normal_problem(x: np.ndarray, min_size: int = 100) -> str | None:
 def independent_draws(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
     """The output, a pair of arrays of one shape (the exercise's declared form), must be neither identical
     nor correlated."""
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            try:
-                out = ctx.output(ctx.args(case))
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            a = np.asarray(out[0], dtype=np.float64).ravel()
-            b = np.asarray(out[1], dtype=np.float64).ravel()
-            if np.array_equal(a, b):
-                return Outcome(False, f"On {ctx.label(case)}: the two arrays are identical.", "identical_draws")
-            if a.size > 2 and np.std(a) > 0 and np.std(b) > 0:
-                r = float(np.corrcoef(a, b)[0, 1])
-                if abs(r) > Z / np.sqrt(a.size):
-                    return Outcome(False, f"On {ctx.label(case)}: correlation {r:.3g} between the two arrays, "
-                                          f"expected about 0.", "correlated_draws")
-        return Outcome(True)
-    return Check("independent_draws", "the two draws are independent", run, weight, requires)
+    def judge(ctx, case) -> Problem | None:
+        out = ctx.output(ctx.args(case))
+        a = np.asarray(out[0], dtype=np.float64).ravel()
+        b = np.asarray(out[1], dtype=np.float64).ravel()
+        if np.array_equal(a, b):
+            return Problem("the two arrays are identical.", "identical_draws")
+        if a.size > 2 and np.std(a) > 0 and np.std(b) > 0:
+            r = float(np.corrcoef(a, b)[0, 1])
+            if abs(r) > Z / np.sqrt(a.size):
+                return Problem(f"correlation {r:.3g} between the two arrays, expected about 0.", "correlated_draws")
+        return None
+    return Check("independent_draws", "the two draws are independent", cases.each(judge), weight, requires)
 
 
 def _same_numbers(a: np.ndarray, b: np.ndarray) -> bool:
@@ -236,29 +203,23 @@ def no_draw_with_parent_key(draw=jax.random.normal, *, key_argnum: int = 0,
     same key the same leading values), or when the others depend on it (identical or correlated
     draws: `independent_draws` reports those).
     """
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            args = ctx.args(case)
-            try:
-                out = ctx.output(args)
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            arrays = [np.asarray(a, dtype=np.float64) for a in samples(out, args)]
-            if len(arrays) < 2 or any(a.shape != arrays[0].shape for a in arrays):
-                continue
-            shape = arrays[0].shape
-            direct = np.asarray(draw(args[key_argnum], shape), dtype=np.float64)
-            drawn = [i for i, a in enumerate(arrays) if _same_numbers(a, direct)]
-            if not drawn:
-                continue
-            joint = np.asarray(draw(args[key_argnum], (len(arrays),) + shape), dtype=np.float64)
-            if all(any(_same_numbers(a, part) for part in joint) for a in arrays):
-                continue
-            others = [j for j, a in enumerate(arrays) if j not in drawn and not _dependent(a, direct)]
-            if others:
-                return Outcome(False, f"On {ctx.label(case)}: array {drawn[0] + 1} is a draw with the key itself "
-                                      f"and array {others[0] + 1} a draw with a key made from it: "
-                                      f"the key was used twice.", "reused_key")
-        return Outcome(True)
+    def judge(ctx, case) -> Problem | None:
+        args = ctx.args(case)
+        arrays = [np.asarray(a, dtype=np.float64) for a in samples(ctx.output(args), args)]
+        if len(arrays) < 2 or any(a.shape != arrays[0].shape for a in arrays):
+            return None
+        shape = arrays[0].shape
+        direct = np.asarray(draw(args[key_argnum], shape), dtype=np.float64)
+        drawn = [i for i, a in enumerate(arrays) if _same_numbers(a, direct)]
+        if not drawn:
+            return None
+        joint = np.asarray(draw(args[key_argnum], (len(arrays),) + shape), dtype=np.float64)
+        if all(any(_same_numbers(a, part) for part in joint) for a in arrays):
+            return None
+        others = [j for j, a in enumerate(arrays) if j not in drawn and not _dependent(a, direct)]
+        if others:
+            return Problem(f"array {drawn[0] + 1} is a draw with the key itself and array {others[0] + 1} a draw "
+                           f"with a key made from it: the key was used twice.", "reused_key")
+        return None
     return Check("no_draw_with_parent_key", "does not draw with the key it also splits (or folds)",
-                 run, weight, requires, evidence=False)
+                 cases.each(judge), weight, requires, evidence=False)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from ..exercises.spec import Check, Outcome
-from .errors import StudentCodeError
+from . import cases
+from .types import Check, Problem
 
 
 def _snapshot(tree):
@@ -36,17 +36,13 @@ def _same(before, after) -> bool:
 def inputs_unchanged(*, readonly_numpy: bool = False, weight: float = 1.0,
                      requires: tuple[str, ...] = ()) -> Check:
     """Every argument is the same after the call as before it (structure and values)."""
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            args = ctx.args(case, readonly_numpy=readonly_numpy)
-            before = _snapshot(args)
-            try:
-                _, after = ctx.call_keeping_inputs(ctx.fn, *args)
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            if not _same(before, _snapshot(after)):
-                return Outcome(False, f"On {ctx.label(case)}: an argument was different after the call.",
-                               "input_modified")
-        return Outcome(True)
+    def judge(ctx, case) -> Problem | None:
+        args = ctx.args(case, readonly_numpy=readonly_numpy)
+        before = _snapshot(args)
+        _, after = ctx.call_keeping_inputs(ctx.fn, *args)
+        if not _same(before, _snapshot(after)):
+            return Problem("an argument was different after the call.", "input_modified")
+        return None
     kind = "read-only numpy inputs" if readonly_numpy else "its inputs"
-    return Check("inputs_unchanged", f"leaves {kind} unchanged", run, weight, requires, evidence=False)
+    return Check("inputs_unchanged", f"leaves {kind} unchanged", cases.each(judge), weight, requires,
+                 evidence=False)

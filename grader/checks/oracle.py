@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercises.spec import Check, Outcome
-from . import trees
-from .errors import StudentCodeError
+from . import cases, trees
+from .types import Check, Problem
 from .values import diagnose
 
 
@@ -29,26 +28,17 @@ def matches_oracle(oracle: str, *, rtol: float, name: str = "values",
     and returns a pytree of arrays, stored as float32. A leaf passes when every
     entry is within `rtol * max(1, max |expected|)` of the expected entry.
     """
-    def run(ctx) -> Outcome:
-        if ctx.references is None:
-            return Outcome(False, "No reference outputs are available for these inputs.", None)
-        for case, ref in zip(ctx.cases, ctx.references):
-            try:
-                got = ctx.call(ctx.fn, *ctx.args(case))
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            expected = ref[oracle]
-            problem = _difference(got, expected, rtol, ctx.exercise.names_for("output"))
-            if problem is None:
-                continue
-            hint, message = problem
-            if hint == "wrong_value":
-                hint = diagnose(ctx, "output", case, got, expected) or value_hint
-            else:
-                hint = diagnose(ctx, "output", case, got, expected) or hint
-            return Outcome(False, f"On {ctx.label(case)}: {message}", hint)
-        return Outcome(True)
-    return Check(name, describe, run, weight, requires, oracle=oracle, diagnosed_on="output")
+    def judge(ctx, case, ref) -> Problem | None:
+        got = ctx.call(ctx.fn, *ctx.args(case))
+        expected = ref[oracle]
+        problem = _difference(got, expected, rtol, ctx.exercise.names_for("output"))
+        if problem is None:
+            return None
+        hint, message = problem
+        fallback = value_hint if hint == "wrong_value" else hint
+        return Problem(message, diagnose(ctx, "output", case, got, expected) or fallback)
+    return Check(name, describe, cases.each(judge, references=True), weight, requires, oracle=oracle,
+                 diagnosed_on="output", hints=(value_hint,))
 
 
 def float64_args(args: tuple) -> tuple:

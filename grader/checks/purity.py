@@ -10,9 +10,8 @@ import functools
 
 import jax
 
-from ..exercises.spec import Check, Outcome
-from . import trees
-from .errors import StudentCodeError
+from . import cases, trees
+from .types import Check, Problem
 
 
 def jit_checking_leaks(fn, static_argnums: tuple[int, ...], *args):
@@ -23,21 +22,14 @@ def jit_checking_leaks(fn, static_argnums: tuple[int, ...], *args):
 
 def jit_matches_eager(*, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
     """`jax.jit(fn, static_argnums=exercise.static_argnums)` runs and agrees with `fn`."""
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            args = ctx.args(case)
-            try:
-                eager = ctx.call(ctx.fn, *args)
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            try:
-                jitted = ctx.call(functools.partial(jit_checking_leaks, ctx.fn, ctx.exercise.static_argnums),
-                                  *args, doing="under jax.jit")
-            except StudentCodeError as err:
-                hint = "not_jittable" if err.hint == "student_exception" else err.hint
-                return Outcome(False, f"On {ctx.label(case)}: {err.message}", hint)
-            mismatch = trees.compare(jitted, eager, ctx.exercise.names_for("output"))
-            if mismatch is not None:
-                return Outcome(False, f"On {ctx.label(case)}: under jax.jit, {mismatch.message}", "jit_mismatch")
-        return Outcome(True)
-    return Check("jit", "works under jax.jit with the same result", run, weight, requires, evidence=False)
+    def judge(ctx, case) -> Problem | None:
+        args = ctx.args(case)
+        eager = ctx.call(ctx.fn, *args)
+        jitted = ctx.call(functools.partial(jit_checking_leaks, ctx.fn, ctx.exercise.static_argnums), *args,
+                          doing="under jax.jit", unrecognised="not_jittable")
+        mismatch = trees.compare(jitted, eager, ctx.exercise.names_for("output"))
+        if mismatch is not None:
+            return Problem(f"under jax.jit, {mismatch.message}", "jit_mismatch")
+        return None
+    return Check("jit", "works under jax.jit with the same result", cases.each(judge), weight, requires,
+                 evidence=False)

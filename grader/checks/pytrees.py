@@ -8,9 +8,8 @@ and tuples alike).
 """
 from __future__ import annotations
 
-from ..exercises.spec import Check, Outcome
-from . import trees
-from .errors import StudentCodeError
+from . import cases, trees
+from .types import Check, Problem
 
 
 def _is_tree(value) -> bool:
@@ -23,20 +22,16 @@ def works_on_pytrees(argnum: int | None = 0, *, weight: float = 1.0, requires: t
 
     With argnum=None only the cases that hold a container argument are run.
     """
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            args = ctx.args(case)
-            has_tree = any(_is_tree(a) for a in args)
-            if argnum is None and not has_tree:
-                continue
-            try:
-                out = ctx.call(ctx.fn, *args)
-            except StudentCodeError as err:
-                hint = "tree_arithmetic" if has_tree and err.hint == "student_exception" else err.hint
-                return Outcome(False, f"On {ctx.label(case)}: {err.message}", hint)
-            if argnum is not None and trees.structure(out) != trees.structure(args[argnum]):
-                return Outcome(False, f"On {ctx.label(case)}: expected the structure of the parameters, "
-                                      f"{trees.describe(args[argnum])}, got {trees.describe(out)}.",
-                               "tree_arithmetic" if _is_tree(args[argnum]) else "wrong_structure")
-        return Outcome(True)
-    return Check("pytrees", "works for any pytree of parameters", run, weight, requires, evidence=False)
+    def judge(ctx, case) -> Problem | None:
+        args = ctx.args(case)
+        has_tree = any(_is_tree(a) for a in args)
+        if argnum is None and not has_tree:
+            return None
+        out = ctx.call(ctx.fn, *args, unrecognised="tree_arithmetic" if has_tree else None)
+        if argnum is not None and trees.structure(out) != trees.structure(args[argnum]):
+            return Problem(f"expected the structure of the parameters, {trees.describe(args[argnum])}, "
+                           f"got {trees.describe(out)}.",
+                           "tree_arithmetic" if _is_tree(args[argnum]) else "wrong_structure")
+        return None
+    return Check("pytrees", "works for any pytree of parameters", cases.each(judge), weight, requires,
+                 evidence=False)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import traceback
 from typing import Callable, Sequence
 
-from ..exercises.spec import Exercise, Outcome
 from .context import Context
 from .errors import StudentCodeError
 from .quiet import quiet
 from .result import CheckResult, Verdict
+from .types import Graded, Outcome
 
 _STOP_HINTS = ("not_implemented", "not_defined", "not_callable")
 
@@ -24,7 +24,7 @@ _STOP_HINTS = ("not_implemented", "not_defined", "not_callable")
 GRADER_ERRORS: list[str] = []
 
 
-def run_part(assignment: str, exercise: Exercise, part: str, fn: Callable | None,
+def run_part(assignment: str, exercise: Graded, part: str, fn: Callable | None,
              cases: Sequence, references: Sequence | None, missing: Outcome | None = None,
              remote=None, mistakes: Sequence | None = None, namespace: dict | None = None,
              hidden_seed: int | None = None) -> Verdict:

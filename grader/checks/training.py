@@ -17,9 +17,8 @@ from typing import Callable
 import jax.numpy as jnp
 import numpy as np
 
-from ..exercises.spec import Check, Outcome
-from . import trees
-from .errors import StudentCodeError
+from . import cases, trees
+from .types import Check, Problem
 
 
 def _is_numeric_array(value) -> bool:
@@ -36,37 +35,26 @@ def reaches_loss(threshold: float, *, model: str, inputs: Callable = lambda x: x
       its output (N numbers, any shape) is flattened and compared with y_val, (N,), by mean squared
       error; the baseline is the MSE of predicting the mean of y_val.
     """
-    def run(ctx) -> Outcome:
-        for case in ctx.cases:
-            args = ctx.args(case)
-            try:
-                params = ctx.output(args)
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            x_val, y_val = ctx.extra(case)
-            y_val = np.asarray(y_val, np.float64)
-            try:
-                predict = ctx.student_function(model)
-                predicted = ctx.call(predict, params, inputs(x_val),
-                                     doing=f"while your {model} evaluated the trained parameters")
-            except StudentCodeError as err:
-                return ctx.failed(case, err)
-            if not _is_numeric_array(predicted):
-                return Outcome(False, f"On {ctx.label(case)}: your {model} gives {trees.describe(predicted)}, "
-                                      f"not an array of predictions.", "wrong_structure")
-            if np.size(predicted) != y_val.size:
-                return Outcome(False, f"On {ctx.label(case)}: your {model} gives {np.size(predicted)} predictions "
-                                      f"for {y_val.size} validation points.", "wrong_shape")
-            predicted = np.asarray(predicted, np.float64).ravel()
-            value = float(np.mean((predicted - y_val) ** 2))
-            baseline = float(np.mean((y_val - y_val.mean()) ** 2))
-            if not np.isfinite(value) or value >= baseline:
-                return Outcome(False, f"On {ctx.label(case)}: validation loss {value:.4g} after training; predicting "
-                                      f"the mean gives {baseline:.4g}, the target is {threshold:.3g}.",
-                               "training_diverged")
-            if value > threshold:
-                return Outcome(False, f"On {ctx.label(case)}: validation loss {value:.4g} after training, "
-                                      f"the target is {threshold:.3g} (predicting the mean gives {baseline:.4g}).",
-                               "training_not_converged")
-        return Outcome(True)
-    return Check("validation_loss", describe, run, weight, requires)
+    def judge(ctx, case) -> Problem | None:
+        params = ctx.output(ctx.args(case))
+        x_val, y_val = ctx.extra(case)
+        y_val = np.asarray(y_val, np.float64)
+        predicted = ctx.call(ctx.student_function(model), params, inputs(x_val),
+                             doing=f"while your {model} evaluated the trained parameters")
+        if not _is_numeric_array(predicted):
+            return Problem(f"your {model} gives {trees.describe(predicted)}, not an array of predictions.",
+                           "wrong_structure")
+        if np.size(predicted) != y_val.size:
+            return Problem(f"your {model} gives {np.size(predicted)} predictions for {y_val.size} validation points.",
+                           "wrong_shape")
+        predicted = np.asarray(predicted, np.float64).ravel()
+        value = float(np.mean((predicted - y_val) ** 2))
+        baseline = float(np.mean((y_val - y_val.mean()) ** 2))
+        if not np.isfinite(value) or value >= baseline:
+            return Problem(f"validation loss {value:.4g} after training; predicting the mean gives {baseline:.4g}, "
+                           f"the target is {threshold:.3g}.", "training_diverged")
+        if value > threshold:
+            return Problem(f"validation loss {value:.4g} after training, the target is {threshold:.3g} "
+                           f"(predicting the mean gives {baseline:.4g}).", "training_not_converged")
+        return None
+    return Check("validation_loss", describe, cases.each(judge), weight, requires)

@@ -5,9 +5,8 @@ import functools
 
 import numpy as np
 
-from ..exercises.spec import Check, Outcome
-from . import trees
-from .errors import StudentCodeError
+from . import cases, trees
+from .types import Check, Problem
 
 
 def matches_reference(probe: str = "output", *, name: str | None = None, describe: str | None = None,
@@ -19,27 +18,19 @@ def matches_reference(probe: str = "output", *, name: str | None = None, describ
     the first known mistake whose output matches the student's, else the kind
     of mismatch (shape, dtype, value).
     """
-    run = functools.partial(_run, probe, value_hint)
+    run = cases.each(functools.partial(_judge, probe, value_hint), references=True)
     return Check(name or ("values" if probe == "output" else probe),
                  describe or ("gives the expected result" if probe == "output" else f"{probe} is right"),
-                 run, weight, requires, probe, diagnosed_on=probe)
+                 run, weight, requires, probe, diagnosed_on=probe, hints=(value_hint,))
 
 
-def _run(probe: str, value_hint: str, ctx) -> Outcome:
-    if ctx.references is None:
-        return Outcome(False, "No reference outputs are available for these inputs.", None)
-    for case, ref in zip(ctx.cases, ctx.references):
-        try:
-            got = ctx.probe(probe, case)
-        except StudentCodeError as err:
-            return ctx.failed(case, err)
-        mismatch = trees.compare(got, ref[probe], ctx.exercise.names_for(probe))
-        if mismatch is None:
-            continue
-        fallback = value_hint if mismatch.hint == "wrong_value" else mismatch.hint
-        hint = diagnose(ctx, probe, case, got, ref[probe]) or fallback
-        return Outcome(False, f"On {ctx.label(case)}: {mismatch.message}", hint)
-    return Outcome(True)
+def _judge(probe: str, value_hint: str, ctx, case, ref) -> Problem | None:
+    got = ctx.probe(probe, case)
+    mismatch = trees.compare(got, ref[probe], ctx.exercise.names_for(probe))
+    if mismatch is None:
+        return None
+    fallback = value_hint if mismatch.hint == "wrong_value" else mismatch.hint
+    return Problem(mismatch.message, diagnose(ctx, probe, case, got, ref[probe]) or fallback)
 
 
 def diagnose(ctx, probe: str, case, got, expected) -> str | None:

@@ -16,9 +16,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..checks import purity
+from ..checks import presets
 from ..checks.fitting import recovers_parameters
-from ..checks.gradients import grad_of_sum, gradient_matches_reference
+from ..checks.gradients import grad_of_sum
 from ..checks.pytrees import works_on_pytrees
 from ..checks.values import matches_reference
 from ..data.light_curves import supernova_light_curve
@@ -56,10 +56,7 @@ ROSENBROCK = Exercise(
     ],
     probes={"gradient": _grads_xy},
     leaf_names={"[0]": "d/dx", "[1]": "d/dy"},
-    visible=Part(1, (
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-    )),
+    visible=Part(1, presets.ARRAY_FUNCTION.visible),
     hidden=Part(2),
 )
 
@@ -76,10 +73,7 @@ HIMMELBLAU = Exercise(
     ],
     probes={"gradient": _grads_xy},
     leaf_names={"[0]": "d/dx", "[1]": "d/dy"},
-    visible=Part(1, (
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-    )),
+    visible=Part(1, presets.ARRAY_FUNCTION.visible),
     hidden=Part(1),
 )
 
@@ -118,8 +112,8 @@ GRADIENT_DESCENT = Exercise(
     visible=Part(3, (
         matches_reference("shape", name="shape", describe="returns n_steps + 1 points of dimension dim"),
         matches_reference("start", name="start", describe="the first point is init", requires=("shape",)),
-        matches_reference(weight=2, describe="the trajectory is right"),
-        purity.jit_matches_eager(requires=("values",)),
+        presets.values(describe="the trajectory is right"),
+        presets.jit(),
     )),
     hidden=Part(3),
 )
@@ -146,9 +140,9 @@ MOMENTUM_STEP = Exercise(
     probes={"three_steps": _momentum_three_steps},
     leaf_names={"[0]": "params", "[1]": "velocity"},
     visible=Part(2, (
-        matches_reference(weight=2),
+        presets.values(),
         works_on_pytrees(None),
-        purity.jit_matches_eager(requires=("values",)),
+        presets.jit(),
     )),
     hidden=Part(2),
 )
@@ -179,16 +173,20 @@ ADAM_STEP = Exercise(
     probes={"five_steps": _adam_five_steps},
     leaf_names={"[0]": "params", "[1][0]": "m", "[1][1]": "v", "[1][2]": "t"},
     visible=Part(3, (
-        matches_reference(weight=2),
+        presets.values(),
         matches_reference("five_steps", name="five_steps", describe="five steps in a row are right"),
         works_on_pytrees(None),
-        purity.jit_matches_eager(requires=("values",)),
+        presets.jit(),
     )),
     hidden=Part(3),
 )
 
 
 # --- pseudo_huber ---------------------------------------------------------------
+
+# The same checks in both test cells: the gradient with respect to the predictions.
+PSEUDO_HUBER_CHECKS = (presets.values(), presets.gradient("its gradient with respect to y_pred is right"),
+                       presets.jit())
 
 _HUBER_OBS = _f32([1.0, 2.5, -0.5, 4.0, 12.0, 0.2, -3.0, 1.1])
 _HUBER_PRED = _f32([1.2, 2.0, 0.0, 3.0, 1.0, 0.3, -1.0, 1.0])
@@ -204,11 +202,7 @@ PSEUDO_HUBER = Exercise(
         for delta in (1.0, 2.5, 0.3)
     ],
     probes={"gradient": grad_of_sum(1)},
-    visible=Part(2, (
-        matches_reference(weight=2),
-        gradient_matches_reference(describe="its gradient with respect to y_pred is right", requires=("values",)),
-        purity.jit_matches_eager(requires=("values",)),
-    )),
+    visible=Part(2, PSEUDO_HUBER_CHECKS),
     hidden=Part(2),
 )
 
@@ -226,10 +220,7 @@ BAZIN = Exercise(
     ],
     probes={"gradient": grad_of_sum(0)},
     leaf_names={"": "the gradient with respect to params"},
-    visible=Part(1, (
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-    )),
+    visible=Part(1, presets.ARRAY_FUNCTION.visible),
     hidden=Part(2),
 )
 

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ..checks import keys, mutation, purity
+from ..checks import keys, presets
 from ..checks.gradients import grad_of_sum, gradient_matches_reference
 from ..checks.values import matches_reference
 from .spec import Assignment, Case, Exercise, Fn, Key, Part
@@ -90,10 +90,7 @@ SET_ENTRY = Exercise(
         Case((_f32(np.arange(5)), 2, 10.0), "x = jnp.arange(5.0), index=2, value=10.0"),
         Case((np.zeros((2, 3), F32), (1, 2), -1.5), "x = jnp.zeros((2, 3)), index=(1, 2), value=-1.5"),
     ],
-    visible=Part(1, (
-        matches_reference(weight=2),
-        mutation.inputs_unchanged(),
-    )),
+    visible=Part(1, (presets.values(), presets.unchanged())),
     hidden=Part(2),
 )
 
@@ -180,11 +177,7 @@ SOFT_THRESHOLD = Exercise(
         Case((_f32([[1.5, -0.1], [-2.0, 0.05]]), 1.0), "x = [[1.5, -0.1], [-2, 0.05]], t=1.0"),
     ],
     probes={"gradient": grad_of_sum(0)},
-    visible=Part(2, (
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-        gradient_matches_reference(requires=("values",)),
-    )),
+    visible=Part(2, (presets.values(), presets.jit(), presets.gradient())),
     hidden=Part(2),
 )
 

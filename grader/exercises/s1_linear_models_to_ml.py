@@ -19,8 +19,8 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from ..checks import keys, purity, sampling, training
-from ..checks.gradients import grad_of_sum, gradient_matches_reference
+from ..checks import keys, presets, sampling, training
+from ..checks.gradients import grad_of_sum
 from ..checks.oracle import matches_oracle
 from ..checks.pytrees import works_on_pytrees
 from ..checks.values import matches_reference
@@ -56,7 +56,7 @@ DESIGN_MATRIX = Exercise(
     name="design_matrix",
     signature="design_matrix(x)",
     public_cases=[Case((_f32(np.linspace(0, 10, 6)),), "x = jnp.linspace(0, 10, 6)")],
-    visible=Part(1, (matches_reference(weight=2), purity.jit_matches_eager(requires=("values",)))),
+    visible=Part(1, presets.ARRAY_FUNCTION.visible),
     hidden=Part(1),
 )
 
@@ -79,7 +79,7 @@ LINEAR_MODEL = Exercise(
     signature="linear_model(params, x)",
     public_cases=[Case(((2.0, 1.0), _f32(np.linspace(0, 10, 5))), "params = (2.0, 1.0), x = jnp.linspace(0, 10, 5)")],
     probes={"gradient": grad_of_sum(0)},
-    visible=Part(1, (matches_reference(weight=2), gradient_matches_reference(requires=("values",)))),
+    visible=Part(1, presets.DIFFERENTIABLE.visible),
     hidden=Part(1),
 )
 
@@ -94,19 +94,13 @@ def _loss_cases_public():
                  "y_true = [1, 2, 3, 4, 5] (shape (5,)), y_pred = [[1.5], [1.5], [3.5], [3], [4.5]] (shape (5, 1))")]
 
 
-def _loss_parts():
-    return dict(
-        visible=Part(1, (matches_reference(weight=2), gradient_matches_reference(requires=("values",)))),
-        hidden=Part(2),
-    )
-
-
 MSE = Exercise(
     name="mse",
     signature="mse(y_true, y_pred)",
     public_cases=_loss_cases_public,
     probes={"gradient": grad_of_sum(1)},
-    **_loss_parts(),
+    visible=Part(1, presets.LOSS.visible),
+    hidden=Part(2),
 )
 
 MAE = Exercise(
@@ -114,7 +108,7 @@ MAE = Exercise(
     signature="mae(y_true, y_pred)",
     public_cases=_loss_cases_public,
     probes={"gradient": grad_of_sum(1)},
-    visible=Part(1, (matches_reference(weight=2), gradient_matches_reference(requires=("values",)))),
+    visible=Part(1, presets.LOSS.visible),
     hidden=Part(1),
 )
 
@@ -200,19 +194,13 @@ SAMPLE_BATCH = Exercise(
 EXTREMES = _f32([-1000.0, -100.0, -20.0, -3.0, -0.5, 0.0, 0.5, 3.0, 20.0, 100.0, 1000.0])
 
 
-def _activation_parts():
-    return dict(
-        visible=Part(1, (matches_reference(weight=2), gradient_matches_reference(requires=("values",)))),
-        hidden=Part(1),
-    )
-
-
 SIGMOID = Exercise(
     name="sigmoid",
     signature="sigmoid(z)",
     public_cases=[Case((EXTREMES,), "z = [-1000, -100, -20, -3, -0.5, 0, 0.5, 3, 20, 100, 1000]")],
     probes={"gradient": grad_of_sum(0)},
-    **_activation_parts(),
+    visible=Part(1, presets.DIFFERENTIABLE.visible),
+    hidden=Part(1),
 )
 
 RELU = Exercise(
@@ -220,7 +208,8 @@ RELU = Exercise(
     signature="relu(z)",
     public_cases=[Case((_away_from_zero(EXTREMES),), "z = [-1000, -100, -20, -3, -0.5, -0.1, 0.5, 3, 20, 100, 1000]")],
     probes={"gradient": grad_of_sum(0)},
-    **_activation_parts(),
+    visible=Part(1, presets.DIFFERENTIABLE.visible),
+    hidden=Part(1),
 )
 
 
@@ -239,7 +228,7 @@ LOGISTIC_MODEL = Exercise(
     signature="logistic_model(params, x)",
     public_cases=_public_logistic,
     probes={"gradient": grad_of_sum(0)},
-    visible=Part(1, (matches_reference(weight=2), gradient_matches_reference(requires=("values",)))),
+    visible=Part(1, presets.DIFFERENTIABLE.visible),
     hidden=Part(1),
 )
 
@@ -364,7 +353,7 @@ MLP_FORWARD = Exercise(
     signature="mlp_forward(params, x)",
     public_cases=_mlp_public,
     probes={"gradient": grad_of_sum(0)},
-    visible=Part(1, (matches_reference(weight=2), gradient_matches_reference(requires=("values",)))),
+    visible=Part(1, presets.DIFFERENTIABLE.visible),
     hidden=Part(2),
 )
 

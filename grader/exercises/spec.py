@@ -11,6 +11,9 @@ visible checks. The instructor half (`Instructor`, in the course's
 `instructor/exercises/<assignment>.py`, never shipped) has what would give answers
 away: the hidden-case generator, the hidden checks, the oracles, and the corpus of
 mistakes and correct alternatives. `Exercise.complete` joins them.
+
+The types a description is made of (`Case`, `Key`, `Fn`, `Check`, `Part`) belong to the
+check library (`grader.checks.types`); they are re-exported here for the descriptions.
 """
 from __future__ import annotations
 
@@ -19,78 +22,9 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from ..checks.types import Case, Check, Fn, Key, Outcome, Part
 
-@dataclass(frozen=True)
-class Key:
-    """A PRNG key in a stored case: becomes `jax.random.key(seed)` when called."""
-    seed: int
-
-
-@dataclass(frozen=True)
-class Fn:
-    """A named function in a stored case (looked up in the exercise's `functions`)."""
-    name: str
-
-
-@dataclass(frozen=True)
-class Case:
-    """One input to the graded function: positional `args`, and a short label for messages.
-
-    `extra` holds data the checks use but the function does not receive (for
-    example validation data to judge a trained model on).
-    """
-    args: tuple
-    label: str = ""
-    extra: tuple = ()
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one check found: passed or not, a message for the student, a hint id."""
-    passed: bool
-    message: str = ""
-    hint: str | None = None
-
-
-@dataclass(frozen=True)
-class Check:
-    """One graded property of a student's function.
-
-    `run(ctx)` returns an `Outcome`; `weight` shares out the points of the part;
-    a check whose `requires` did not pass is not assessed and earns nothing.
-    `evidence`: the check shows that the function does its job (values, a distribution, a
-    trained model's loss). A property that any constant or stub also has (inputs unchanged,
-    the same key gives the same result, no key reused, works under jit) is not evidence: it
-    earns its points only when some evidence check of the same part passed.
-    """
-    name: str
-    describe: str
-    run: Callable[[Any], Outcome]
-    weight: float = 1.0
-    requires: tuple[str, ...] = ()
-    probe: str | None = None  # the reference probe this check compares with, if any
-    oracle: str | None = None  # the instructor's oracle whose stored outputs this check compares with
-    diagnosed_on: str | None = None  # the probe on which known mistakes' stored outputs name the hint
-    evidence: bool = True
-
-
-@dataclass(frozen=True)
-class Part:
-    """The checks of one test cell (visible or hidden) and its points.
-
-    The public half of an exercise gives its hidden part's points only; the checks
-    come with the instructor half.
-    """
-    points: float
-    checks: tuple[Check, ...] = ()
-
-    def points_of(self, check_name: str) -> float:
-        """Points the named check is worth in this part."""
-        total = sum(c.weight for c in self.checks)
-        for check in self.checks:
-            if check.name == check_name:
-                return self.points * check.weight / total
-        raise KeyError(f"no check {check_name!r} in this part; checks: {[c.name for c in self.checks]}")
+__all__ = ["Key", "Fn", "Case", "Outcome", "Check", "Part", "Snippet", "Instructor", "Exercise", "Assignment"]
 
 
 @dataclass(frozen=True)
@@ -152,7 +86,9 @@ class Exercise:
       description stays cheap); `visible_cases` gives the list. They are stored
       with the public reference data, which is what test cells read. None when
       the instructor half makes them (`Instructor.public_cases`).
-    hidden: the hidden test cell; in the public half, its points only.
+    visible, hidden: the two test cells; `hidden` in the public half has its points only. These points
+      are the one source of the exercise's points: the source notebook's test cells must give the same
+      (`grader scaffold` writes them there; `validation` compares them when the instructor half loads).
     instructor: the instructor half once `complete` joined it (None in a student's install).
     """
     name: str

@@ -41,7 +41,9 @@ class MissingReferenceData(FileNotFoundError):
 
 
 def source_notebook(course_root: Path, assignment: str) -> Path:
-    return Path(course_root) / "source" / assignment / f"{assignment}.ipynb"
+    """The assignment's source notebook in the course at `course_root` (grader.layout)."""
+    from ..layout import Layout
+    return Layout.of(course_root).source_notebook(assignment)
 
 
 def _probe(exercise, name: str):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..exercises.spec import Case, Fn, Key
+from ..checks.types import Case, Fn, Key
 
 
 def encode(obj, arrays: dict[str, np.ndarray]):

@@ -7,7 +7,10 @@ and why a submission could not be graded from the autograde manifest
 `write` puts it in report.html (with plots), report.csv and report.json.
 
 A student counts as graded when autograded/<student>/<assignment>/ holds a
-notebook; a submission in submitted/ without one could not be graded.
+notebook whose grades are current: a notebook graded before the assignment's
+tests changed, or whose grades are no longer in the gradebook, is stale
+(`Manifest.stale`), listed apart and counted nowhere else. A submission in
+submitted/ without an autograded notebook could not be graded.
 """
 from __future__ import annotations
 
@@ -69,6 +72,7 @@ class ClassReport:
     mistakes: list[Mistake]                        # most frequent first
     ungraded: list[Ungraded]
     feedback: dict[str, str] = field(default_factory=dict)   # graded student -> link to the feedback page
+    stale: list[Ungraded] = field(default_factory=list)      # autograded notebooks whose grades are stale, and why
 
     @property
     def graded(self) -> int:
@@ -76,7 +80,8 @@ class ClassReport:
 
     def summary(self) -> dict[str, float | int | None]:
         values = list(self.scores.values())
-        return {"graded": len(values), "ungraded": len(self.ungraded), "max_score": self.max_score,
+        return {"graded": len(values), "ungraded": len(self.ungraded), "stale": len(self.stale),
+                "max_score": self.max_score,
                 "mean": round(statistics.fmean(values), 3) if values else None,
                 "median": round(statistics.median(values), 3) if values else None,
                 "min": min(values) if values else None, "max": max(values) if values else None}
@@ -84,7 +89,8 @@ class ClassReport:
     def to_json(self) -> dict:
         return {"assignment": self.assignment, "summary": self.summary(), "scores": self.scores,
                 "exercises": [asdict(e) for e in self.exercises], "mistakes": [asdict(m) for m in self.mistakes],
-                "ungraded": [asdict(u) for u in self.ungraded], "feedback": self.feedback}
+                "ungraded": [asdict(u) for u in self.ungraded], "stale": [asdict(u) for u in self.stale],
+                "feedback": self.feedback}
 
     def to_rows(self) -> list[tuple[str, str, str, object]]:
         """The same numbers as (section, name, measure, value) rows, for report.csv."""
@@ -97,6 +103,7 @@ class ClassReport:
             rows += [("mistake", m.hint, "students", len(m.students)),
                      ("mistake", m.hint, "exercises", " ".join(m.exercises))]
         rows += [("ungraded", u.student, "reason", u.reason) for u in self.ungraded]
+        rows += [("stale", u.student, "reason", u.reason) for u in self.stale]
         return rows
 
 
@@ -104,7 +111,14 @@ class ClassReport:
 
 def build(course, assignment: str, links_from: Path | None = None) -> ClassReport:
     """The report of `assignment`; feedback links are relative to the folder `links_from` (default: none)."""
-    graded = feedback.graded_students(course, assignment)
+    from ..autograde.manifest import Manifest
+    autograded = feedback.graded_students(course, assignment)
+    try:
+        manifest, unreadable = Manifest(course, assignment), ""
+    except ValueError as err:                      # an unreadable manifest: say so rather than fail
+        manifest, unreadable = None, str(err)
+    stale = manifest.stale_among(autograded) if manifest is not None else {}
+    graded = [s for s in autograded if s not in stale]
     rows = {r["student"]: r for r in course.grades() if r["assignment"] == assignment}
     cells = course.test_cells(assignment)
     scores = {s: float(rows[s]["score"]) if s in rows else 0.0 for s in graded}
@@ -116,7 +130,8 @@ def build(course, assignment: str, links_from: Path | None = None) -> ClassRepor
         links = {s: quote(os.path.relpath(feedback.page_path(course, s, assignment), links_from).replace(os.sep, "/"))
                  for s in graded}
     return ClassReport(assignment, max_score, scores, exercises, mistakes,
-                       ungraded(course, assignment, graded), links)
+                       ungraded(course, assignment, autograded, manifest, unreadable), links,
+                       [Ungraded(s, why) for s, why in stale.items()])
 
 
 def _exercise_marks(students: list[str], rows: dict, cells: dict[str, float]) -> list[ExerciseMarks]:
@@ -139,7 +154,7 @@ def _mistakes(course, assignment: str, students: list[str]) -> list[Mistake]:
     who: dict[str, dict[str, None]] = {}
     where: dict[str, dict[str, None]] = {}
     for student in students:
-        for notebook in sorted((course.root / "autograded" / student / assignment).glob("*.ipynb")):
+        for notebook in sorted(course.layout.autograded(student, assignment).glob("*.ipynb")):
             for cell in read_cells(nbformat.read(str(notebook), as_version=4)):
                 for hint_id in cell.hint_ids:
                     who.setdefault(hint_id, {})[student] = None
@@ -148,20 +163,18 @@ def _mistakes(course, assignment: str, students: list[str]) -> list[Mistake]:
     return sorted(mistakes, key=lambda m: (-len(m.students), m.title))
 
 
-def ungraded(course, assignment: str, graded: list[str]) -> list[Ungraded]:
-    """Submissions in submitted/ without an autograded notebook, with the reason the manifest recorded."""
-    from ..autograde.manifest import Manifest
-    submitted = sorted(p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment}"))
-    try:
-        entries = Manifest(course, assignment).entries
-    except ValueError as err:                      # an unreadable manifest: say so rather than fail
-        entries = {s: {"ok": False, "reason": str(err)} for s in submitted}
+def ungraded(course, assignment: str, autograded: list[str], manifest, unreadable: str = "") -> list[Ungraded]:
+    """Submissions in submitted/ without an autograded notebook, with the reason the manifest recorded
+    (`manifest`: a grader.autograde.manifest.Manifest, or None with why it could not be read)."""
+    entries = manifest.entries if manifest is not None else {}
     out = []
-    for student in submitted:
-        if student in graded:
+    for student in course.layout.students("submitted", assignment):
+        if student in autograded:
             continue
         entry = entries.get(student)
-        if entry is None:
+        if unreadable:
+            reason = unreadable
+        elif entry is None:
             reason = "not autograded yet (no autograded notebook, no entry in the autograde manifest)"
         elif entry.get("ok"):
             reason = "graded once, but its autograded notebook is gone"

@@ -21,8 +21,8 @@ from typing import Mapping
 
 import nbformat
 
+from ..errors import CourseError
 from ..files import replace_text
-from ..course import CourseError
 from . import markup
 from .disclosure import AFTER_HIDDEN_NOTE, PanelView, SubmittedOutputs, student_view
 from .verdicts import is_test_cell, nbgrader_meta, read_cell, source_of
@@ -110,14 +110,13 @@ def page(nb: Mapping, student: str, assignment: str, recorded: Mapping[str, floa
 
 def graded_students(course, assignment: str, pattern: str = "*") -> list[str]:
     """Students with an autograded notebook of `assignment`, whose id matches the glob `pattern`."""
-    base = course.root / "autograded"
-    found = {p.parent.parent.name for p in base.glob(f"*/{assignment}/*.ipynb")}
-    return sorted(s for s in found if fnmatch.fnmatchcase(s, pattern))
+    return [s for s in course.layout.students("autograded", assignment)
+            if fnmatch.fnmatchcase(s, pattern) and any(course.layout.autograded(s, assignment).glob("*.ipynb"))]
 
 
 def page_path(course, student: str, assignment: str, notebook: str = "") -> Path:
     """feedback/<student>/<assignment>/<notebook>.html (notebook defaults to the assignment's name)."""
-    return course.root / "feedback" / student / assignment / f"{notebook or assignment}.html"
+    return course.layout.feedback(student, assignment) / f"{notebook or assignment}.html"
 
 
 def recorded_scores(course, assignment: str) -> dict[str, dict[str, float]]:
@@ -141,14 +140,14 @@ def write(course, assignment: str, students: list[str] | None = None) -> list[Pa
     scores = recorded_scores(course, assignment)
     written = []
     for student in students:
-        source = course.root / "autograded" / student / assignment
+        source = course.layout.autograded(student, assignment)
         for notebook in sorted(source.glob("*.ipynb")):
             try:
                 nb = nbformat.read(str(notebook), as_version=4)
             except Exception as exc:  # noqa: BLE001 (nbformat raises several kinds)
                 raise CourseError(f"{notebook}: not a readable notebook ({exc})") from None
             html = page(nb, student, assignment, scores.get(student, {}),
-                        _submitted(course.submission(student, assignment).parent / notebook.name))
+                        _submitted(course.layout.submitted(student, assignment) / notebook.name))
             page_file = page_path(course, student, assignment, notebook.stem)
             page_file.parent.mkdir(parents=True, exist_ok=True)
             written.append(replace_text(page_file, html, mode=0o644))

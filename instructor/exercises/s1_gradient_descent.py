@@ -12,14 +12,13 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from grader.checks import purity
+from grader.checks import presets
 from grader.checks.context import materialize
 from grader.checks.fitting import recovers_parameters
-from grader.checks.gradients import gradient_matches_reference
 from grader.checks.implementations import matches_implementation
 from grader.checks.values import matches_reference
-from grader.exercises.s1_gradient_descent import (BAZIN_NAMES, F32, _adam_five_steps, _f32,
-                                                  light_curve_case)
+from grader.exercises.s1_gradient_descent import (BAZIN_NAMES, F32, PSEUDO_HUBER_CHECKS, _adam_five_steps,
+                                                  _f32, light_curve_case)
 from grader.exercises.spec import Case, Fn, Instructor, Snippet
 
 
@@ -35,11 +34,7 @@ def _rosenbrock_hidden(rng):
 
 
 ROSENBROCK = Instructor(
-    hidden_checks=(
-        matches_reference(weight=2),
-        gradient_matches_reference(requires=("values",)),
-        purity.jit_matches_eager(requires=("values",)),
-    ),
+    hidden_checks=presets.DIFFERENTIABLE.hidden,
     hidden_cases=_rosenbrock_hidden,
     mistakes=[
         Snippet("""
@@ -88,11 +83,7 @@ def _himmelblau_hidden(rng):
 
 
 HIMMELBLAU = Instructor(
-    hidden_checks=(
-        matches_reference(weight=2),
-        gradient_matches_reference(requires=("values",)),
-        purity.jit_matches_eager(requires=("values",)),
-    ),
+    hidden_checks=presets.DIFFERENTIABLE.hidden,
     hidden_cases=_himmelblau_hidden,
     mistakes=[
         Snippet("""
@@ -145,8 +136,8 @@ def _gd_hidden(rng):
 GRADIENT_DESCENT = Instructor(
     hidden_checks=(
         matches_reference("shape", name="shape", describe="returns n_steps + 1 points of dimension dim"),
-        matches_reference(weight=3, describe="the trajectory is right"),
-        purity.jit_matches_eager(requires=("values",)),
+        presets.values(3, describe="the trajectory is right"),
+        presets.jit(),
     ),
     hidden_cases=_gd_hidden,
     mistakes=[
@@ -273,7 +264,7 @@ MOMENTUM_STEP = Instructor(
     hidden_checks=(
         matches_reference(),
         matches_reference("three_steps", name="three_steps", describe="three steps in a row are right"),
-        purity.jit_matches_eager(requires=("values",)),
+        presets.jit(),
     ),
     hidden_cases=_momentum_hidden,
     mistakes=[
@@ -373,7 +364,7 @@ ADAM_STEP = Instructor(
         matches_reference(),
         matches_implementation("optax", "five_steps", name="optax",
                                describe="five steps in a row agree with optax.adam", weight=2),
-        purity.jit_matches_eager(requires=("values",)),
+        presets.jit(),
     ),
     hidden_cases=_adam_hidden,
     oracles={"optax": lambda *args: _adam_five_steps(optax_adam_step, *materialize(args, {}))},
@@ -476,11 +467,7 @@ def _huber_hidden(rng):
 
 
 PSEUDO_HUBER = Instructor(
-    hidden_checks=(
-        matches_reference(weight=2),
-        gradient_matches_reference(describe="its gradient with respect to y_pred is right", requires=("values",)),
-        purity.jit_matches_eager(requires=("values",)),
-    ),
+    hidden_checks=PSEUDO_HUBER_CHECKS,
     hidden_cases=_huber_hidden,
     mistakes=[
         Snippet("""
@@ -553,11 +540,8 @@ def _bazin_hidden(rng):
 
 
 BAZIN = Instructor(
-    hidden_checks=(
-        matches_reference(weight=2),
-        gradient_matches_reference(describe="its gradient with respect to params is right", requires=("values",)),
-        purity.jit_matches_eager(requires=("values",)),
-    ),
+    hidden_checks=(presets.values(), presets.gradient("its gradient with respect to params is right"),
+                   presets.jit()),
     hidden_cases=_bazin_hidden,
     mistakes=[
         Snippet("""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import keys, mutation, purity
+from grader.checks import keys, presets, purity
 from grader.checks.gradients import gradient_matches_reference
 from grader.checks.values import matches_reference
 from grader.exercises.s1_jax_fundamentals import ASSIGNMENT, F32, _noise_samples
@@ -163,11 +163,7 @@ def _set_entry_hidden(rng):
 
 SET_ENTRY = Instructor(
     hidden_cases=_set_entry_hidden,
-    hidden_checks=(
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-        mutation.inputs_unchanged(),
-    ),
+    hidden_checks=(*presets.ARRAY_FUNCTION.hidden, presets.unchanged()),
     mistakes=[
         Snippet("""
 def set_entry(x, index, value):
@@ -221,11 +217,7 @@ def _record_hidden(rng):
 
 RECORD = Instructor(
     hidden_cases=_record_hidden,
-    hidden_checks=(
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-        mutation.inputs_unchanged(),
-    ),
+    hidden_checks=(*presets.ARRAY_FUNCTION.hidden, presets.unchanged()),
     mistakes=[
         Snippet("""
 def record(history, step, value):
@@ -281,7 +273,7 @@ MSE_VALUE_AND_GRAD = Instructor(
         matches_reference("loss", name="loss", describe="the loss value is the mean squared error"),
         gradient_matches_reference("gradient", describe="the gradient (dL/dm, dL/dc) is right"),
         purity.jit_matches_eager(requires=("loss",)),
-        mutation.inputs_unchanged(readonly_numpy=True),
+        presets.unchanged(readonly=True),
     ),
     mistakes=[
         Snippet("""
@@ -356,10 +348,7 @@ def _directional_hidden(rng):
 
 DIRECTIONAL_DERIVATIVE = Instructor(
     hidden_cases=_directional_hidden,
-    hidden_checks=(
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-    ),
+    hidden_checks=presets.ARRAY_FUNCTION.hidden,
     mistakes=[
         Snippet("""
 def directional_derivative(f, x, v):
@@ -415,11 +404,7 @@ def _soft_threshold_hidden(rng):
 
 SOFT_THRESHOLD = Instructor(
     hidden_cases=_soft_threshold_hidden,
-    hidden_checks=(
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-        gradient_matches_reference(requires=("values",)),
-    ),
+    hidden_checks=(presets.values(), presets.jit(), presets.gradient()),
     mistakes=[
         Snippet("""
 def soft_threshold(x, t):

@@ -11,8 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from grader.checks import keys, mutation, purity, sampling, training
-from grader.checks.gradients import gradient_matches_reference
+from grader.checks import keys, presets, sampling, training
 from grader.checks.oracle import float64_args, matches_oracle
 from grader.checks.pytrees import works_on_pytrees
 from grader.checks.values import matches_reference
@@ -60,7 +59,7 @@ def _design_hidden(rng):
 
 DESIGN_MATRIX = Instructor(
     hidden_cases=_design_hidden,
-    hidden_checks=(matches_reference(weight=2), purity.jit_matches_eager(requires=("values",))),
+    hidden_checks=presets.ARRAY_FUNCTION.hidden,
     mistakes=[
         Snippet("""
 def design_matrix(x):
@@ -129,7 +128,7 @@ LEAST_SQUARES = Instructor(
     hidden_cases=_least_squares_hidden,
     hidden_checks=(
         matches_oracle("lstsq", rtol=1e-3, describe="agrees with jnp.linalg.lstsq", weight=2),
-        purity.jit_matches_eager(requires=("values",)),
+        presets.jit(),
     ),
     mistakes=[
         Snippet("""
@@ -185,11 +184,7 @@ def _linear_model_hidden(rng):
 
 LINEAR_MODEL = Instructor(
     hidden_cases=_linear_model_hidden,
-    hidden_checks=(
-        matches_reference(weight=2),
-        gradient_matches_reference(requires=("values",)),
-        purity.jit_matches_eager(requires=("values",)),
-    ),
+    hidden_checks=presets.DIFFERENTIABLE.hidden,
     mistakes=[
         Snippet("""
 def linear_model(params, x):
@@ -242,18 +237,9 @@ def _loss_hidden(rng):
     return cases
 
 
-def _loss_hidden_checks():
-    return (
-        matches_reference(weight=2),
-        gradient_matches_reference(requires=("values",)),
-        purity.jit_matches_eager(requires=("values",)),
-        mutation.inputs_unchanged(readonly_numpy=True),
-    )
-
-
 MSE = Instructor(
     hidden_cases=_loss_hidden,
-    hidden_checks=_loss_hidden_checks(),
+    hidden_checks=presets.LOSS.hidden,
     mistakes=[
         Snippet("""
 def mse(y_true, y_pred):
@@ -296,12 +282,7 @@ def mse(y_true, y_pred):
 
 MAE = Instructor(
     hidden_cases=_loss_hidden,
-    hidden_checks=(
-        matches_reference(weight=2),
-        gradient_matches_reference(requires=("values",)),
-        purity.jit_matches_eager(requires=("values",)),
-        mutation.inputs_unchanged(readonly_numpy=True),
-    ),
+    hidden_checks=presets.LOSS.hidden,
     mistakes=[
         Snippet("""
 def mae(y_true, y_pred):
@@ -367,7 +348,7 @@ MSE_GRAD_ANALYTIC = Instructor(
     hidden_cases=_grad_hidden,
     hidden_checks=(
         matches_oracle("autodiff_gradient", rtol=1e-4, describe="agrees with jax.grad of the MSE", weight=2),
-        purity.jit_matches_eager(requires=("values",)),
+        presets.jit(),
     ),
     mistakes=[
         Snippet("""
@@ -443,8 +424,8 @@ GD_STEP = Instructor(
     hidden_checks=(
         works_on_pytrees(),
         matches_reference(weight=2, requires=("pytrees",)),
-        mutation.inputs_unchanged(readonly_numpy=True),
-        purity.jit_matches_eager(requires=("values",)),
+        presets.unchanged(readonly=True),
+        presets.jit(),
     ),
     mistakes=[
         Snippet("""
@@ -570,17 +551,9 @@ def _activation_hidden(rng):
             Case((_away_from_zero(rng.uniform(-90, 90, size=30)),))]
 
 
-def _activation_hidden_checks():
-    return (
-        matches_reference(weight=2),
-        gradient_matches_reference(requires=("values",)),
-        purity.jit_matches_eager(requires=("values",)),
-    )
-
-
 SIGMOID = Instructor(
     hidden_cases=_activation_hidden,
-    hidden_checks=_activation_hidden_checks(),
+    hidden_checks=presets.DIFFERENTIABLE.hidden,
     mistakes=[
         Snippet("""
 def sigmoid(z):
@@ -627,7 +600,7 @@ def sigmoid(z):
 
 RELU = Instructor(
     hidden_cases=_activation_hidden,
-    hidden_checks=_activation_hidden_checks(),
+    hidden_checks=presets.DIFFERENTIABLE.hidden,
     mistakes=[
         Snippet("""
 def relu(z):
@@ -688,11 +661,7 @@ def _logistic_hidden(rng):
 
 LOGISTIC_MODEL = Instructor(
     hidden_cases=_logistic_hidden,
-    hidden_checks=(
-        matches_reference(weight=2),
-        gradient_matches_reference(requires=("values",)),
-        purity.jit_matches_eager(requires=("values",)),
-    ),
+    hidden_checks=presets.DIFFERENTIABLE.hidden,
     mistakes=[
         Snippet("""
 def logistic_model(params, x):
@@ -749,11 +718,7 @@ def _bce_hidden(rng):
 
 BINARY_CROSS_ENTROPY = Instructor(
     hidden_cases=_bce_hidden,
-    hidden_checks=(
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-        mutation.inputs_unchanged(readonly_numpy=True),
-    ),
+    hidden_checks=(*presets.ARRAY_FUNCTION.hidden, presets.unchanged(readonly=True)),
     mistakes=[
         Snippet("""
 def binary_cross_entropy(y_true, p):
@@ -819,7 +784,7 @@ def _convergence_hidden(rng):
 
 HAS_CONVERGED = Instructor(
     hidden_cases=_convergence_hidden,
-    hidden_checks=(matches_reference(weight=2), purity.jit_matches_eager(requires=("values",))),
+    hidden_checks=presets.ARRAY_FUNCTION.hidden,
     mistakes=[
         Snippet("""
 def has_converged(prev_loss, loss, rtol):
@@ -870,11 +835,7 @@ def _normalise_hidden(rng):
 
 NORMALISE = Instructor(
     hidden_cases=_normalise_hidden,
-    hidden_checks=(
-        matches_reference(weight=2),
-        purity.jit_matches_eager(requires=("values",)),
-        mutation.inputs_unchanged(readonly_numpy=True),
-    ),
+    hidden_checks=(*presets.ARRAY_FUNCTION.hidden, presets.unchanged(readonly=True)),
     mistakes=[
         Snippet("""
 def normalise(x):
@@ -1022,11 +983,7 @@ def init_mlp(key, layer_sizes, scale):
 
 MLP_FORWARD = Instructor(
     hidden_cases=lambda rng: [_mlp_case(rng, (3, 16, 2), 30), _mlp_case(rng, (2, 5, 5, 5, 1), 12, list)],
-    hidden_checks=(
-        matches_reference(weight=2),
-        gradient_matches_reference(requires=("values",)),
-        purity.jit_matches_eager(requires=("values",)),
-    ),
+    hidden_checks=presets.DIFFERENTIABLE.hidden,
     mistakes=[
         Snippet("""
 def mlp_forward(params, x):
