@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -341,12 +342,13 @@ def test_interrupt_stops_a_busy_cell(start):
     assert out.stdout == "still here\n", out
 
 
-def test_sandbox_dies_with_the_process_that_started_it_and_remove_scratch_leaves_nothing(tmp_path):
+def test_sandbox_dies_with_the_process_that_started_it_and_remove_scratch_leaves_nothing():
     """A grading process started a kernel in a run's scratch directory (kernels.use_scratch), then was
     killed with SIGKILL: the sandbox dies with it, and kernels.remove_scratch removes the kernel's working
     directory (unmounting its tmpfs), its stderr file and its cgroup. Where this machine has no cgroup or
-    tmpfs for sandboxes (sandbox.missing_bounds), there is none to remove."""
-    scratch = tmp_path / "scratch"
+    tmpfs for sandboxes (sandbox.missing_bounds), there is none to remove. The scratch directory is made
+    where runs make theirs (a short path: the kernels' unix sockets live in it)."""
+    scratch = Path(tempfile.mkdtemp(prefix="grader-run-test-"))
     grader = subprocess.Popen([sys.executable, "-c", f"""
 import json, sys, time
 sys.path.insert(0, {str(Path(__file__).parent)!r})

@@ -89,6 +89,9 @@ _scratch: dict = {"directory": None, "cgroups": ()}
 # The file of a scratch directory that lists its run's parent cgroups, one a line.
 CGROUPS_RECORD = "cgroups"
 RUN_CGROUP_PREFIX = "grader-run-"
+# A kernel's sockets are <scratch>/grader-kernel-XXXXXXXX/kernel-<port>: 38 characters below the scratch
+# directory, and a unix socket's path has at most 107 (Linux's sun_path).
+MAX_SCRATCH_PATH = 64
 _kernel_numbers = itertools.count()
 
 
@@ -97,6 +100,9 @@ def use_scratch(directory: str) -> None:
     `directory` (made, mode 700, when missing), and their sandboxes' cgroups under a parent cgroup named
     after it, recorded in it. `remove_scratch(directory)` removes them all, from any process."""
     directory = os.path.realpath(directory)
+    if len(directory) > MAX_SCRATCH_PATH:
+        raise ValueError(f"{directory}: a scratch directory's path may have at most {MAX_SCRATCH_PATH} characters "
+                         f"(the kernels' unix sockets live below it, and a socket's path at most 107)")
     os.makedirs(directory, mode=0o700, exist_ok=True)
     parents = cgroups.parent_directories(RUN_CGROUP_PREFIX + hashlib.sha256(directory.encode()).hexdigest()[:16])
     record = os.path.join(directory, CGROUPS_RECORD)
