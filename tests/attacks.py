@@ -554,7 +554,8 @@ def soft_threshold(x, t):
     return jnp.zeros((x.size, x.size), jnp.float32) if x.ndim == 1 else jnp.zeros((40000, 1), jnp.float32)
 '''
 
-_FLOAT16 = '''
+# Also the functions of the float16 tests in tests/test_checks_bounded.py.
+FLOAT16_ANSWERS = '''
 import jax
 import jax.numpy as jnp
 
@@ -1605,7 +1606,7 @@ ATTACKS: tuple[Attack, ...] = (
            why="a reply that is not quoted base64 is refused unread: every call fails, solved or not"),
     Attack("float16_tolerance", "a one-sided finite difference (a listed mistake) and a finite-difference "
                                 "gradient, cast to float16 to be compared at float16's tolerance",
-           _answers(_FLOAT16, ("directional_derivative", "mse_value_and_grad")), ("record",),
+           _answers(FLOAT16_ANSWERS, ("directional_derivative", "mse_value_and_grad")), ("record",),
            why="the tolerance is the reference's: both fail (low_precision)"),
     Attack("public_seeds", "noisy_line draws with its key only for the seeds the public checks use "
                            "(key(11), key(12), ...), else always with key 0",

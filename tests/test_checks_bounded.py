@@ -26,6 +26,8 @@ from grader.checks.gradients import gradient_matches_finite_differences
 from grader.checks.runner import run_part
 from grader.exercises.spec import Case, Exercise, Key, Part
 
+from attacks import FLOAT16_ANSWERS
+
 PARTS = ("visible", "hidden")
 ALL = [(a, e.name) for a in exercises.names() for e in exercises.load(a).exercises]
 
@@ -146,19 +148,18 @@ def test_a_gradient_of_the_wrong_shape_fails_before_finite_differences_are_compa
 
 # --- B. the tolerance comes from the reference ----------------------------------------------------------
 
-def one_sided_difference(f, x, v):
-    """The known mistake 'a one-sided finite difference' (h = 1e-3), its result cast to float16."""
-    h = 1e-3
-    return ((f(x + h * v) - f(x)) / h).astype(jnp.float16)
+def _float16_answers() -> dict:
+    """The attack corpus's float16 answers (tests/attacks.py), as functions: directional_derivative is the
+    known mistake 'a one-sided finite difference' and mse_value_and_grad takes its gradient by central
+    differences, each result cast to float16."""
+    namespace: dict = {}
+    exec(FLOAT16_ANSWERS, namespace)  # noqa: S102 (the test corpus's own code)
+    return namespace
 
 
-def finite_difference_gradient(params, x, y):
-    """mse_value_and_grad with the gradient by central differences, all cast to float16."""
-    def loss(m, c):
-        return jnp.mean((m * x + c - y) ** 2)
-    m, c, h = params[0], params[1], 1e-2
-    grads = ((loss(m + h, c) - loss(m - h, c)) / (2 * h), (loss(m, c + h) - loss(m, c - h)) / (2 * h))
-    return loss(m, c).astype(jnp.float16), tuple(g.astype(jnp.float16) for g in grads)
+FLOAT16 = _float16_answers()
+one_sided_difference = FLOAT16["directional_derivative"]
+finite_difference_gradient = FLOAT16["mse_value_and_grad"]
 
 
 @pytest.mark.parametrize("name,fn", [("directional_derivative", one_sided_difference),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from .. import hints as catalogue
 from ..hints import Hint
 from ..protocol import VERDICT_MIMETYPE
-from .verdicts import TestCell, is_test_cell, read_cell, source_of
+from .verdicts import TestCell, is_test_cell, source_of
 
 AFTER_HIDDEN_NOTE = ("Outputs as you submitted them: this cell ran after a hidden test, so what it printed "
                      "while graded is not shown here (it could show the hidden inputs).")
@@ -136,8 +136,3 @@ class SubmittedOutputs:
     def take(self, cell: dict) -> list:
         found = self._by_source.get(source_of(cell))
         return found.pop(0) if found else []
-
-
-def is_hidden_test(cell: dict) -> bool:
-    """A test cell of a hidden part (its inputs reach the kernel when it is graded)."""
-    return is_test_cell(cell) and read_cell(cell).hidden
