@@ -11,7 +11,23 @@ from grader import exercises, reference
 
 @pytest.mark.parametrize("assignment", exercises.names())
 def test_stored_references_are_current(assignment, course_root):
-    assert reference.verify(assignment, course_root) == []
+    """Checksums of the data, the solutions and the descriptions (a rebuild costs 30 to 60 s an assignment:
+    one is rebuilt below; `grader refs check` rebuilds every one)."""
+    assert reference.verify(assignment, course_root, rebuild=False) == []
+
+
+def test_a_fresh_build_reproduces_the_stored_data(course_root):
+    assert reference.verify("s1_jax_fundamentals", course_root) == []
+
+
+def test_changed_description_is_detected(tmp_path, monkeypatch, course_root):
+    assignment = "s1_jax_fundamentals"
+    halves = reference.description_files(assignment)
+    edited = tmp_path / "edited.py"
+    edited.write_text(halves[1].read_text() + "\n# a hidden case changed here\n")
+    monkeypatch.setattr(reference, "description_files", lambda a: [halves[0], edited])
+    problems = reference.verify(assignment, course_root, rebuild=False)
+    assert len(problems) == 1 and "descriptions" in problems[0] and "refs build" in problems[0]
 
 
 @pytest.mark.parametrize("assignment", exercises.names())

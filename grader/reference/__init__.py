@@ -6,7 +6,7 @@ Per assignment:
       known mistake produces (ships to students: numbers only, so that the visible
       checks name a mistake's hint without the mistake's code)
   grader/reference/data/<assignment>/manifest.json
-      checksums of the data files and of the solutions, versions
+      checksums of the data files, of the solutions and of the descriptions, versions
   instructor/reference/<assignment>/hidden.json + hidden.npz
       the same on the hidden cases, drawn from a secret seed (instructor's checkout only)
 
@@ -161,6 +161,19 @@ def hidden_seed(assignment_name: str) -> int | None:
         return None
 
 
+def description_files(assignment_name: str) -> list[Path]:
+    """The two halves of the assignment's description: what its cases, probes and corpus are made from."""
+    return [Path(exercises.__file__).parent / f"{assignment_name}.py", material.exercises_file(assignment_name)]
+
+
+def descriptions_checksum(assignment_name: str) -> str:
+    """sha256 over both halves of the description (a change to either calls for `grader refs build`)."""
+    digest = hashlib.sha256()
+    for path in description_files(assignment_name):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 SEED_BITS = 128    # the hidden seed: a key sent to a kernel must not let anyone search for it (2**31 took hours)
 
 
@@ -179,6 +192,7 @@ def build(assignment_name: str, course_root: Path, new_seed: bool = False) -> Pa
     manifest = {
         "assignment": assignment_name,
         "solutions_sha256": solutions.checksum(source_notebook(course_root, assignment_name)),
+        "descriptions_sha256": descriptions_checksum(assignment_name),
         "built_with": {"jax": jax.__version__, "numpy": np.__version__, "python": platform.python_version()},
         "files": {p.name: _sha256(p) for p in files},
     }
@@ -211,8 +225,10 @@ def cases_and_references(assignment_name: str, exercise_name: str, part: str):
     return list(data["cases"]), data["references"], data["mistakes"]
 
 
-def verify(assignment_name: str, course_root: Path) -> list[str]:
-    """Problems with the stored data: checksums, and differences from a fresh build. [] when current."""
+def verify(assignment_name: str, course_root: Path, rebuild: bool = True) -> list[str]:
+    """Problems with the stored data, [] when current: checksums of the data files, of the solutions and of
+    the descriptions it was built from, then (with `rebuild`) differences from a fresh build, which also
+    finds what the checksums cannot see (a changed data module or check library, another JAX)."""
     from . import solutions
     directory = DATA_DIR / assignment_name
     manifest_path = directory / "manifest.json"
@@ -229,7 +245,11 @@ def verify(assignment_name: str, course_root: Path) -> list[str]:
     notebook = source_notebook(course_root, assignment_name)
     if manifest["solutions_sha256"] != solutions.checksum(notebook):
         problems.append(f"{notebook}: solutions changed since the reference data was built")
-    if problems:
+    if manifest.get("descriptions_sha256") != descriptions_checksum(assignment_name):
+        files = ", ".join(map(str, description_files(assignment_name)))
+        problems.append(f"{assignment_name}: the exercise descriptions ({files}) changed since the reference "
+                        f"data was built; run `grader refs build {assignment_name}`")
+    if problems or not rebuild:
         return problems
     load_data.cache_clear()
     fresh_public, fresh_hidden = compute(assignment_name, course_root, stored_seed(assignment_name))
