@@ -2,9 +2,9 @@
 
 Run by hand, not a test:
 
-    JAX_PLATFORMS=cpu .venv/bin/python benchmarks/autograde.py --n 12
+    JAX_PLATFORMS=cpu .venv/bin/python benchmarks/autograde.py --n 12 [--assignment NAME]
 
-Makes a temporary course with N submissions of s1_linear_models_to_ml (correct,
+Makes a temporary course with N submissions of an assignment (default s1_linear_models_to_ml; correct,
 one typical mistake from the exercise spec, blank, crashing), grades one copy with
 nbgrader's autograde one submission after another as installed (kernels without a
 JAX compilation cache), one copy the same way but in the grader's kernel
@@ -40,7 +40,7 @@ from grader.course import Course
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))      # the serial nbgrader baseline lives beside the test that uses it too
 import serial_baseline  # noqa: E402
-ASSIGNMENT = "s1_linear_models_to_ml"
+ASSIGNMENT = "s1_linear_models_to_ml"   # the default; --assignment picks another
 
 
 def cohort(n: int) -> dict[str, dict[str, str | None]]:
@@ -171,6 +171,8 @@ def scores(course: Course) -> dict[str, dict]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=100, help="submissions in the cohort (default 100)")
+    p.add_argument("--assignment", default=ASSIGNMENT, choices=exercises.names(),
+                   help=f"the assignment graded (default {ASSIGNMENT})")
     p.add_argument("--workers", type=int, default=None, help="grader's workers (default: one per core)")
     p.add_argument("--skip-nbgrader", action="store_true",
                    help="time only the grader's runs (with and without the sandbox)")
@@ -178,6 +180,7 @@ def main(argv=None) -> int:
                    help="each grader run starts with an empty JAX compilation cache of its own "
                         "(default: the user's cache, as warm as earlier runs left it)")
     args = p.parse_args(argv)
+    globals()["ASSIGNMENT"] = args.assignment        # the module's helpers above read it
     workers = args.workers or executors.default_workers()
     console = Console(width=max(Console().width, 130))
     students = cohort(args.n)

@@ -22,7 +22,7 @@ errors = Console(stderr=True)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 # Top-level modules of the `instructor` extra: a student's install has none of them.
-INSTRUCTOR_MODULES = {"nbgrader", "nbconvert", "optax", "distributed", "jinja2", "mistune", "sqlalchemy"}
+INSTRUCTOR_MODULES = {"nbgrader", "nbconvert", "distributed", "jinja2", "mistune", "sqlalchemy"}
 
 
 class UserError(Exception):

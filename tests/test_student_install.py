@@ -61,7 +61,7 @@ def test_only_the_students_packages_are_installed(student):
     done = _run([str(bin_dir / "python"), "-c", probe], bin_dir)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ('{"grader": true, "jax": true, "nbclient": true, "ipykernel": true, '
-                                   '"pytest": true, "nbgrader": false, "optax": false, "distributed": false, '
+                                   '"pytest": true, "nbgrader": false, "optax": true, "distributed": false, '
                                    '"jupyterlab": false, "sqlalchemy": false}')
 
 
