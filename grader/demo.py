@@ -31,7 +31,8 @@ from .exercises.spec import Exercise
 from .report import classreport, feedback
 
 ASSIGNMENT = "s1_jax_fundamentals"   # the assignment with the largest cohort
-ASSIGNMENTS = ("s1_jax_fundamentals", "s1_linear_models_to_ml", "s1_gradient_descent")
+ASSIGNMENTS = ("s1_jax_fundamentals", "s1_linear_models_to_ml", "s1_gradient_descent",
+               "s2_galaxy_morphology", "s2_imbalanced_classes")
 
 # An answer: (the exercise, the source of the instructor's solution cell) -> the student's
 # cell source, or None to leave the release stub in place. nbgrader's BEGIN/END SOLUTION
@@ -130,7 +131,8 @@ class Student:
 def cohort(assignment: str = ASSIGNMENT) -> list[Student]:
     """The demo students of an assignment; every `fails` list was confirmed by grading (tests/test_demo.py)."""
     return {"s1_jax_fundamentals": _fundamentals, "s1_linear_models_to_ml": _linear_models,
-            "s1_gradient_descent": _gradient_descent}[assignment]()
+            "s1_gradient_descent": _gradient_descent, "s2_galaxy_morphology": _galaxy_morphology,
+            "s2_imbalanced_classes": _imbalanced_classes}[assignment]()
 
 
 def _correct_and_blank(assignment: str) -> list[Student]:
@@ -241,6 +243,72 @@ def _gradient_descent() -> list[Student]:
         Student("gd_inplace_trajectory", "gradient_descent records the trajectory in place", assignment=a,
                 answers={"gradient_descent": mistake("in_place_mutation")},
                 fails=every_check("gradient_descent", a), hints=("in_place_mutation",)),
+    ]
+
+
+def _galaxy_morphology() -> list[Student]:
+    a = "s2_galaxy_morphology"
+    return [
+        *_correct_and_blank(a),
+        # The workshop's bug: rows predicted and columns true, so the class names on the axes are swapped.
+        # The counts are integers, but that and the renumbering need the values first.
+        Student("gm_swapped_confusion", "confusion_matrix with rows and columns swapped", assignment=a,
+                answers={"confusion_matrix": mistake("confusion_transposed")},
+                fails=every_check("confusion_matrix", a), hints=("confusion_transposed",)),
+        # The workshop's other bug: entropy in nats where bits are asked for (a factor ln 2). most_uncertain
+        # ranks with the student's binary_entropy: a constant factor keeps the order, so it loses nothing.
+        Student("gm_entropy_in_nats", "binary_entropy with the natural log", assignment=a,
+                answers={"binary_entropy": mistake("entropy_log_base")},
+                fails=every_check("binary_entropy", a), hints=("entropy_log_base",)),
+        # A true convolution flips the kernel. cnn_forward runs on the student's conv2d, so its logits are
+        # wrong too; train_cnn, judged by the accuracy the student's own network reaches, loses nothing: a
+        # network of flipped kernels learns as well.
+        Student("gm_flipped_kernel", "conv2d flips the kernel (convolution, not cross-correlation)", assignment=a,
+                answers={"conv2d": mistake("kernel_flipped")},
+                fails=every_check("conv2d", a) + every_check("cnn_forward", a),
+                hints=("kernel_flipped", "wrong_value")),
+        # A step on the leftover images of each epoch: trains well, but does not drop the partial batch.
+        Student("gm_partial_batch", "train_cnn takes a step on the last, partial batch", assignment=a,
+                answers={"train_cnn": mistake("partial_batch_kept")},
+                fails=fails("train_cnn", "visible/drops_partial_batch", "hidden/drops_partial_batch"),
+                hints=("partial_batch_kept",)),
+    ]
+
+
+def _imbalanced_classes() -> list[Student]:
+    a = "s2_imbalanced_classes"
+    return [
+        *_correct_and_blank(a),
+        # The workshop's bug: a seed of 42 set inside and the key never used, so every key gives the same
+        # split; it is stratified and a partition, but over many keys the same galaxies are always tested.
+        Student("im_seed_never_used", "stratified_split draws with its own seed, not the key", assignment=a,
+                answers={"stratified_split": mistake("split_not_random")},
+                fails=fails("stratified_split", "visible/shuffled", "hidden/shuffled"),
+                hints=("split_not_random",)),
+        # The workshop's other bug: entropy in bits (log2), labelled nats; jit needs the values.
+        Student("im_entropy_in_bits", "predictive_entropy with log base 2", assignment=a,
+                answers={"predictive_entropy": mistake("entropy_log_base")},
+                fails=fails("predictive_entropy", "visible/values", "visible/jit", "hidden/values", "hidden/jit"),
+                hints=("entropy_log_base",)),
+        # The weighted loss ignores its weights: its values and gradient are wrong (the properties after them
+        # are not assessed), and train_classifier, which trains with the student's weighted_cross_entropy,
+        # finds no more face-on spirals with class weights than without. Unweighted, the public catalogue's
+        # balanced accuracy also stays below the target (the hidden one's reaches it), so the visible cell's
+        # key checks, without a passing evidence check, earn nothing.
+        Student("im_weights_ignored", "weighted_cross_entropy returns the plain mean cross-entropy", assignment=a,
+                answers={"weighted_cross_entropy": mistake("weights_ignored")},
+                fails=fails("weighted_cross_entropy", "visible/values", "visible/gradient", "hidden/values",
+                            "hidden/gradient", "hidden/jit", "hidden/inputs_unchanged",
+                            "hidden/weights_scale_free", "hidden/shift_invariant")
+                + fails("train_classifier", "visible/balanced_accuracy", "visible/weighting_helps_minority",
+                        "visible/deterministic_in_key", "visible/no_key_reuse", "hidden/weighting_helps_minority"),
+                hints=("weights_ignored", "weights_not_applied", "training_not_converged")),
+        # n / (K n_k) without a guard: right while every class occurs, inf for the hidden input with an absent
+        # class; training is unaffected (every class occurs in its catalogues).
+        Student("im_absent_class_inf", "class_weights divides by a count of zero", assignment=a,
+                answers={"class_weights": mistake("absent_class_weight")},
+                fails=fails("class_weights", "hidden/values", "hidden/jit"),
+                hints=("absent_class_weight",)),
     ]
 
 

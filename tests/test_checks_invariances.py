@@ -140,7 +140,8 @@ def test_permutation_with_expected_passes_and_fails():
 
 
 def test_property_needs_values_by_default_and_is_not_evidence():
-    assert PERMUTED.requires == ("values",) and PERMUTED.evidence is False and PERMUTED.hints == ("confusion_transposed",)
+    assert PERMUTED.requires == ("values",) and PERMUTED.evidence is False
+    assert PERMUTED.hints == ("confusion_transposed",)
     wrong = lambda p, t, k: confusion(p, t, k).T * 0     # noqa: E731 (zeros: permute to zeros, values wrong)
     values, relabelled = grade([matches_reference(), PERMUTED], CONFUSION_CASE, wrong, confusion).results
     assert not values.passed and not relabelled.passed and not relabelled.assessed
