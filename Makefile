@@ -27,7 +27,7 @@ demo: $(STAMP) sandbox
 # Two processes, each running whole test files (their module fixtures are made once): 12 minutes instead
 # of 16 on the 2-core reference machine. The suite holds under load (benchmarks/under_load.py).
 test: $(STAMP) browser sandbox
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=20
 
 # Headless Chromium for tests/test_pages_in_browser.py, from Debian's packages, when no Chromium is
 # installed (needs root and apt-get). If it cannot be installed, make goes on and those tests are

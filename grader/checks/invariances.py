@@ -71,7 +71,7 @@ def _difference(got, want, rtol: float | None, leaf_names: dict[str, str]) -> st
     if rtol is None:
         mismatch = trees.compare(got, want, leaf_names)
         return None if mismatch is None else mismatch.message
-    for (path, g), (_, w) in zip(trees._leaves(got), trees._leaves(want)):
+    for (path, g), (_, w) in zip(trees.leaves_with_paths(got), trees.leaves_with_paths(want)):
         name = leaf_names.get(path, f"leaf {path}" if path else "the result")
         if np.asarray(w).dtype.kind not in "fc":        # counts, indices: exactly
             mismatch = trees.compare(g, w, {"": name})

@@ -61,7 +61,7 @@ def _difference(got, expected, rtol: float, leaf_names) -> tuple[str, str] | Non
         return None
     if mismatch.hint != "wrong_value":
         return mismatch.hint, mismatch.message
-    for (path, g), (_, e) in zip(trees._leaves(got), trees._leaves(expected)):
+    for (path, g), (_, e) in zip(trees.leaves_with_paths(got), trees.leaves_with_paths(expected)):
         g64, e64 = np.asarray(g, np.float64), np.asarray(e, np.float64)
         if g64.dtype.kind not in "fc" and not np.array_equal(g64, e64):
             return mismatch.hint, mismatch.message

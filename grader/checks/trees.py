@@ -64,7 +64,7 @@ def _describe(tree) -> str:
     return type(tree).__name__ + ("" if not isinstance(tree, (int, float)) else f" {tree!r}")
 
 
-def _leaves(tree):
+def leaves_with_paths(tree):
     """[(path string, leaf)] with lists and tuples treated alike."""
     flat, _ = jax.tree_util.tree_flatten_with_path(tree, is_leaf=lambda x: x is None)
     return [(jax.tree_util.keystr(path), leaf) for path, leaf in flat]
@@ -142,7 +142,7 @@ def conforms(actual, expected, leaf_names: dict[str, str] | None = None) -> Mism
     if structure(actual) != structure(expected):
         return Mismatch("wrong_structure",
                         f"expected {describe(expected)}, got {describe(actual)}")
-    for (path, a_leaf), (_, e_leaf) in zip(_leaves(actual), _leaves(expected)):
+    for (path, a_leaf), (_, e_leaf) in zip(leaves_with_paths(actual), leaves_with_paths(expected)):
         name = leaf_names.get(path, f"leaf {path}" if path else "the result")
         a, e = _as_array(a_leaf), _expected_array(e_leaf)
         if a is None or a.dtype == object:
@@ -167,7 +167,7 @@ def compare(actual, expected, leaf_names: dict[str, str] | None = None) -> Misma
     mismatch = conforms(actual, expected, leaf_names)
     if mismatch is not None:
         return mismatch
-    for (path, a_leaf), (_, e_leaf) in zip(_leaves(actual), _leaves(expected)):
+    for (path, a_leaf), (_, e_leaf) in zip(leaves_with_paths(actual), leaves_with_paths(expected)):
         name = leaf_names.get(path, f"leaf {path}" if path else "the result")
         mismatch = _compare_values(name, _as_array(a_leaf), _as_array(e_leaf))
         if mismatch:
