@@ -126,8 +126,13 @@ def cmd_report(args) -> int:
 
 
 def cmd_export(args) -> int:
-    path = _course(args).export_grades(args.output)
-    console.print(f"wrote {path}")
+    from . import gradesheet, lms
+    course = _course(args)
+    if args.format == "csv":
+        path = gradesheet.write_csv(course, args.output)
+    else:
+        path = lms.export(course, args.format, args.output, args.assignment, args.student)
+    console.print(f"wrote {escape(str(path))}", soft_wrap=True)
     return EXIT_OK
 
 
@@ -286,8 +291,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default=None, metavar="DIR", help="default: reports/<ASSIGNMENT>/ in the course directory")
     s.set_defaults(run=cmd_report)
 
-    s = sub.add_parser("export", help="write the gradebook's scores to a CSV file")
-    s.add_argument("--output", default=None, metavar="PATH", help="default: grades.csv in the course directory")
+    s = sub.add_parser("export", help="write the grades with a status per student and assignment: grades.csv, "
+                                      "or a file Canvas or Moodle imports (docs/grades_to_an_lms.md)")
+    s.add_argument("--format", choices=("csv", "canvas", "moodle"), default="csv",
+                   help="csv: grades.csv with every test cell (default); canvas, moodle: their gradebook imports")
+    s.add_argument("--output", default=None, metavar="PATH",
+                   help="default: grades.csv, grades_canvas.csv or grades_moodle.csv in the course directory")
+    s.add_argument("--assignment", action="append", default=[], metavar="NAME",
+                   help="only this assignment (repeat for several; canvas and moodle)")
+    s.add_argument("--student", action="append", default=[], metavar="ID",
+                   help="only this student (repeat for several; canvas and moodle)")
     s.set_defaults(run=cmd_export)
 
     s = sub.add_parser("demo", help="release, grade a synthetic cohort and compare with the expected scores")

@@ -8,9 +8,7 @@ with the course's configuration loaded; nothing here re-implements what nbgrader
 """
 from __future__ import annotations
 
-import csv
 import fnmatch
-import io
 import logging
 import os
 import re
@@ -21,7 +19,6 @@ from pathlib import Path
 
 from . import released
 from .errors import CourseError
-from .files import replace_text
 from .layout import CONFIG_FILE, Layout, find_root, load_config
 
 __all__ = ["CONFIG_FILE", "Course", "CourseError", "find_root", "failure_reason"]
@@ -173,7 +170,9 @@ class Course:
                 gb.update_or_create_student(student)
 
     def grades(self) -> list[dict]:
-        """One dict per student per assignment in the gradebook, see `export_grades`."""
+        """One dict per student per assignment in the gradebook: student, assignment, score, max_score and
+        the points of each graded test cell (grade id), 0 and blank for a student without a submission.
+        grader.gradesheet adds the status of each and writes grades.csv."""
         from nbgrader.api import MissingEntry
         rows = []
         with self.gradebook() as gb:
@@ -195,29 +194,6 @@ class Course:
                                 row[grade.name] = float(grade.score)
                     rows.append(row)
         return rows
-
-    def export_grades(self, path: Path | str | None = None) -> Path:
-        """Write grades.csv (default: in the course root) from the gradebook.
-
-        Columns: student, assignment, score, max_score, then one per graded test
-        cell (its grade id, e.g. test_noisy_line). One row per student per
-        assignment; a missing submission scores 0 with empty test-cell columns.
-        The file is replaced only once it is completely written.
-        """
-        path = Path(path) if path is not None else self.root / "grades.csv"
-        rows = self.grades()
-        columns = ["student", "assignment", "score", "max_score"]
-        for row in rows:
-            columns += [key for key in row if key not in columns]
-        text = io.StringIO(newline="")
-        writer = csv.DictWriter(text, columns, restval="")
-        writer.writeheader()
-        writer.writerows(rows)
-        try:
-            replace_text(path, text.getvalue())
-        except OSError as exc:
-            raise CourseError(f"{path}: could not write grades ({exc.strerror or exc})") from None
-        return path
 
     def test_cells(self, assignment: str) -> dict[str, float]:
         """grade id -> points of each graded test cell of `assignment`, in notebook order (from the gradebook)."""

@@ -22,7 +22,7 @@ from typing import Callable, Mapping
 
 import nbformat
 
-from . import exercises
+from . import exercises, gradesheet
 from .protocol import verdict_of
 from .autograde.outcome import Autograded
 from .course import Course
@@ -457,7 +457,7 @@ def run(course: Course, progress: Callable[[str], None] = lambda message: None) 
             f"autograded {next(count)} of {total} submissions ({assignment}: {graded.student})"), progress)
         progress(f"writing feedback for {assignment}")
         feedback.write(course, assignment)
-    path = course.export_grades()
+    path = gradesheet.write_csv(course)
     progress(f"wrote {path}")
     for assignment in cohorts:
         progress(f"writing the class report for {assignment}")

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import serial_baseline
 
-from grader import demo
+from grader import demo, gradesheet
 from grader.autograde import autograde, grade
 from grader.autograde.manifest import Manifest
 from grader.course import Course
@@ -173,7 +173,7 @@ def test_second_run_grades_nothing_unless_changed_or_forced(parallel):
 
 def test_a_failed_submission_is_graded_again(parallel):
     manifest = Manifest(parallel[0], A)
-    assert manifest.entries[BROKEN]["ok"] is False and "could not be prepared" in manifest.entries[BROKEN]["reason"]
+    assert manifest.entries[BROKEN]["ok"] is False and f"submitted/{BROKEN}/{A}/{A}.ipynb: not JSON" in manifest.entries[BROKEN]["reason"]
     assert manifest.needs_grading(BROKEN)
 
 
@@ -277,7 +277,7 @@ def test_grades_csv_has_a_row_per_student(parallel):
     import csv
     from grader import exercises
     course, _ = parallel
-    with open(course.export_grades(course.root / "grades.csv"), newline="") as f:
+    with open(gradesheet.write_csv(course, course.root / "grades.csv"), newline="") as f:
         mine = [r for r in csv.DictReader(f) if r["assignment"] == A]
     assert sorted(r["student"] for r in mine) == sorted(STUDENTS + [BROKEN])
     spec = exercises.load(A)

@@ -80,7 +80,7 @@ def test_class_report_shows_numbers_plots_and_ungraded(report_page):
     n = len(GRADED_STUDENTS)
     assert f"Class report: {A}" in text and f"{n} submissions graded" in text
     assert f"PRNG key used twice: 1 of {n} students" in text
-    assert UNGRADABLE in text and "could not be prepared" in text
+    assert UNGRADABLE in text and f"submitted/{UNGRADABLE}/{A}/{A}.ipynb: not JSON" in text
     assert len(re.findall(r'<img src="data:image/svg\+xml;base64,', report_page.dom)) == 2
 
 

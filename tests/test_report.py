@@ -332,7 +332,7 @@ def test_report_mistakes_name_the_students_and_link_their_pages(graded_cohort):
 
 def test_report_lists_the_submission_that_could_not_be_graded(graded_cohort):
     [ungraded] = _report(graded_cohort)["ungraded"]
-    assert ungraded["student"] == UNGRADABLE and "could not be prepared" in ungraded["reason"]
+    assert ungraded["student"] == UNGRADABLE and f"submitted/{UNGRADABLE}/{A}/{A}.ipynb: not JSON" in ungraded["reason"]
     html = (graded_cohort.root / "reports" / A / "report.html").read_text()
     assert "Submissions that could not be graded" in html and UNGRADABLE in html
 

@@ -16,15 +16,17 @@ time: only the one that kills a worker on its own is recorded as failed.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import os
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from ..checks.runner import GRADER_ERRORS
 from .outcome import Autograded
-from . import execute, warmup
+from . import execute, intake, warmup
 from .manifest import Manifest
-from .steps import Executed, Submission
+from .steps import Executed, Submission, SubmissionRefused, check_regular_files
 
 
 @dataclass
@@ -142,6 +144,14 @@ def _prepare(course, assignment: str, student: str, manifest: Manifest):
         return None, None, Autograded(student, False, f"{exc.filename}: cannot be read ({exc.strerror})")
     submission = Submission(course, assignment, student)
     flight = _InFlight(submission, checksum, [])
+    expected = sorted(p.name for p in course.layout.source(assignment).glob("*.ipynb"))
+    try:
+        if os.path.lexists(submission.source):
+            check_regular_files(submission.source)   # before reading anything: links and FIFOs are refused
+        intake.check_notebooks(Path(submission.source), expected, _relative(submission.source, course.root))
+    except (SubmissionRefused, intake.SubmissionUnreadable) as exc:
+        submission.log.error("%s", exc)
+        return flight, None, Autograded(student, False, str(exc), submission.log_text())
     try:
         job = submission.prepare()
         flight.notebooks = [n.name + ".ipynb" for n in job.notebooks]
@@ -178,6 +188,12 @@ def _finish(submission: Submission, future: cf.Future) -> Autograded:
     errors = tuple(e for n in executed.notebooks for e in n.grader_errors)
     GRADER_ERRORS.extend(f"{student}: {e}" for e in errors)
     return Autograded(student, True, problems, submission.log_text() + executed.log, errors)
+
+
+def _relative(path: str, root) -> str:
+    """`path` relative to the course root when it is under it (as students and TAs name their files)."""
+    relative = os.path.relpath(path, root)
+    return path if relative.startswith("..") else relative
 
 
 def _reason(exc: Exception, log: str) -> str:
