@@ -21,6 +21,7 @@ from conftest import GRADED_STUDENTS, UNGRADABLE
 
 A = demo.ASSIGNMENT
 BLUE, GREEN = (0x00, 0x72, 0xB2), (0x00, 0x9E, 0x73)        # histogram bars, "full marks" bars
+GRID_RED = (0xFB, 0xE9, 0xE9)                                 # --fail-bg of the grid's cells with no marks
 
 
 pytestmark = pytest.mark.skipif(
@@ -55,7 +56,7 @@ def feedback_page(graded_cohort, tmp_path_factory):
 @pytest.fixture(scope="module")
 def report_page(graded_cohort, tmp_path_factory):
     page = graded_cohort.root / "reports" / A / "report.html"
-    return browser.render(page, tmp_path_factory.mktemp("shots") / "report.png", 1280, 2200)
+    return browser.render(page, tmp_path_factory.mktemp("shots") / "report.png", 1280, 3400)
 
 
 def test_feedback_page_shows_score_verdicts_and_hints(feedback_page, graded_cohort):
@@ -77,8 +78,10 @@ def test_feedback_page_screenshot(feedback_page):
 
 def test_class_report_shows_numbers_plots_and_ungraded(report_page):
     text = text_of(report_page.dom)
-    n = len(GRADED_STUDENTS)
+    n = len(GRADED_STUDENTS) - 1                                     # the blank one counted apart
     assert f"Class report: {A}" in text and f"{n} submissions graded" in text
+    assert "1 blank (nothing implemented: counted apart)" in text and "Students and exercises" in text
+    assert "Which checks fail" in text and "Blank submissions (1): blank" in text
     assert f"PRNG key used twice: 1 of {n} students" in text
     assert UNGRADABLE in text and f"submitted/{UNGRADABLE}/{A}/{A}.ipynb: not JSON" in text
     assert len(re.findall(r'<img src="data:image/svg\+xml;base64,', report_page.dom)) == 2
@@ -86,6 +89,7 @@ def test_class_report_shows_numbers_plots_and_ungraded(report_page):
 
 def test_class_report_screenshot_shows_the_plots(report_page):
     image = pixels(report_page.screenshot)
-    assert image.shape == (2200, 1280, 3)
+    assert image.shape == (3400, 1280, 3)
     assert has_colour(image, BLUE), "no histogram bars in the screenshot"
     assert has_colour(image, GREEN), "no full-marks bars in the screenshot"
+    assert has_colour(image, GRID_RED, 200), "no red (no marks) cells of the grid in the screenshot"

@@ -11,6 +11,7 @@ import csv
 import json
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 import numpy as np
@@ -19,9 +20,11 @@ import pytest
 from grader import demo, exercises, reference
 from grader.protocol import VERDICT_MIMETYPE, format_points
 from grader.report import disclosure, feedback
-from grader.report.verdicts import is_test_cell, nbgrader_meta, source_of
+from grader.report.verdicts import is_test_cell, nbgrader_meta, read_cells, source_of
 
 from conftest import GRADED_STUDENTS, UNGRADABLE
+
+COUNTED = [s for s in GRADED_STUDENTS if s != "blank"]      # the blank submission is counted apart
 
 A = demo.ASSIGNMENT
 ROOT = Path(__file__).resolve().parent.parent
@@ -283,12 +286,12 @@ def test_report_numbers_equal_the_gradebook(graded_cohort):
         for notebook in gb.find_assignment(A).notebooks:
             points.update({c.name: c.max_score for c in notebook.grade_cells})
         for submission in gb.assignment_submissions(A):
-            if submission.student.id in GRADED_STUDENTS:
+            if submission.student.id in COUNTED:
                 scores[submission.student.id] = submission.score
                 cells[submission.student.id] = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
     report = _report(graded_cohort)
     assert report["scores"] == pytest.approx(scores)
-    assert report["summary"]["graded"] == len(GRADED_STUDENTS)
+    assert report["summary"]["graded"] == len(COUNTED) and report["blank"] == ["blank"]
     assert report["summary"]["max_score"] == sum(points.values()) == 25
     assert report["summary"]["mean"] == pytest.approx(np.mean(list(scores.values())), abs=1e-3)
     by_exercise = {e["exercise"]: e for e in report["exercises"]}
@@ -319,15 +322,74 @@ def test_report_mistakes_name_the_students_and_link_their_pages(graded_cohort):
     report = _report(graded_cohort)
     students = {m["hint"]: m["students"] for m in report["mistakes"]}
     assert students["identical_draws"] == ["reused_key"] and students["reused_key"] == ["reused_key"]
-    assert students["sum_vs_mean"] == ["sum_not_mean"] and students["not_implemented"] == ["blank"]
+    assert students["sum_vs_mean"] == ["sum_not_mean"]
+    assert "not_implemented" not in students        # listed per student and exercise instead (the blank apart)
     counts = [len(m["students"]) for m in report["mistakes"]]
     assert counts == sorted(counts, reverse=True)
     folder = graded_cohort.root / "reports" / A
     for student in GRADED_STUDENTS:
         assert (folder / report["feedback"][student]).resolve() == feedback.page_path(graded_cohort, student, A)
     html = (folder / "report.html").read_text()
-    assert f"PRNG key used twice: 1 of {len(GRADED_STUDENTS)} students" in html
+    assert f"PRNG key used twice: 1 of {len(COUNTED)} students" in html
     assert f'<a href="{report["feedback"]["reused_key"]}">reused_key</a>' in html
+
+
+def test_report_grid_has_every_graded_student_and_exercise_as_in_the_gradebook(graded_cohort):
+    report = _report(graded_cohort)
+    names = [e.name for e in exercises.load(A).exercises]
+    assert sorted(report["grid"]) == sorted(GRADED_STUDENTS)                  # the blank one too
+    with graded_cohort.gradebook() as gb:
+        for student in GRADED_STUDENTS:
+            grades = {g.name: g.score for nb in gb.find_submission(A, student).notebooks for g in nb.grades}
+            assert list(report["grid"][student]) == names
+            for name in names:
+                assert report["grid"][student][name] == pytest.approx(
+                    grades[f"test_{name}"] + grades[f"test_{name}_hidden"]), (student, name)
+    assert sum(report["grid"]["blank"].values()) == 0
+
+
+def test_report_links_each_students_submitted_and_autograded_notebooks(graded_cohort):
+    report = _report(graded_cohort)
+    folder = graded_cohort.root / "reports" / A
+    html = (folder / "report.html").read_text()
+    for student in GRADED_STUDENTS:
+        files = report["files"][student]
+        assert (folder / unquote(files["submitted"])).resolve() == graded_cohort.submission(student, A).resolve()
+        assert (folder / unquote(files["autograded"])).resolve().is_file()
+        assert f'<a href="{files["autograded"]}">autograded</a>' in html
+
+
+def test_report_check_failures_per_exercise_from_the_verdicts(graded_cohort):
+    """Each exercise lists every check its verdicts ran; a check's students are those whose verdict failed it
+    (read here from the autograded notebooks), the blank submission never among them."""
+    report = _report(graded_cohort)
+    checks = {c["exercise"]: c for c in report["checks"]}
+    assert list(checks) == [e.name for e in exercises.load(A).exercises]
+    for student in COUNTED:
+        nb = nbformat.read(str(graded_cohort.root / "autograded" / student / A / f"{A}.ipynb"), as_version=4)
+        for cell in read_cells(nb):
+            for result in cell.verdict["results"]:
+                failed = result["assessed"] and not result["passed"]
+                assert (student in checks[cell.exercise]["failing"][result["name"]]) == failed
+    assert all(c["students"] == len(COUNTED) for c in checks.values())
+    assert not any("blank" in who for c in checks.values() for who in c["failing"].values())
+    # the demo's expectations (grader.demo): sum_not_mean's loss and gradient, reused_key's draws
+    assert checks["mse_value_and_grad"]["failing"]["gradient"] == ["sum_not_mean"]
+    assert checks["two_independent_normals"]["failing"]["no_key_reuse"] == ["reused_key"]
+
+
+def test_not_implemented_per_student_and_blank_apart():
+    from grader.report.classreport import _is_blank, _not_implemented
+    from grader.report.verdicts import TestCell
+
+    def cell(exercise, hints, score=0.0):
+        return TestCell(f"test_{exercise}", exercise, False, 1.0, {"hints": hints, "score": score, "results": []})
+    partly = [cell("a", ["not_implemented"]), cell("b", ["sum_vs_mean"], 0.5), cell("c", ["not_implemented"])]
+    blank = [cell("a", ["not_implemented"]), cell("b", ["not_implemented"])]
+    assert _not_implemented(["partly", "done"], {"partly": partly, "done": [cell("a", [], 1.0)]}) == \
+        {"partly": ["a", "c"]}
+    assert _is_blank(blank) and not _is_blank(partly) and not _is_blank([])
+    assert not _is_blank(blank + [TestCell("test_x", "x", False, 1.0, None, "SyntaxError")])    # a cell that raised
 
 
 def test_report_lists_the_submission_that_could_not_be_graded(graded_cohort):
@@ -341,7 +403,7 @@ def test_report_embeds_two_plots_with_alt_text(graded_cohort):
     html = (graded_cohort.root / "reports" / A / "report.html").read_text()
     plots = re.findall(r'<img src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="([^"]+)"', html)
     assert len(plots) == 2
-    assert plots[0].startswith(f"Histogram of the total scores of {len(GRADED_STUDENTS)} students")
+    assert plots[0].startswith(f"Histogram of the total scores of {len(COUNTED)} students")
     assert "two_independent_normals" in plots[1]
 
 

@@ -10,7 +10,14 @@ A student counts as graded when autograded/<student>/<assignment>/ holds a
 notebook whose grades are current: a notebook graded before the assignment's
 tests changed, or whose grades are no longer in the gradebook, is stale
 (`Manifest.stale`), listed apart and counted nowhere else. A submission in
-submitted/ without an autograded notebook could not be graded.
+submitted/ without an autograded notebook could not be graded. A blank
+submission (every graded function still raises NotImplementedError) is counted
+apart too: it is in the grid, and in no mean, share or list of mistakes.
+
+For drilling down: a student x exercise grid of points (with links to each
+student's feedback page, submitted and autograded notebook), per exercise the
+students failing each kind of check (values, gradient, jit, keys ...: the check
+names of the verdicts), and the exercises each student left not implemented.
 """
 from __future__ import annotations
 
@@ -31,6 +38,7 @@ from .disclosure import hint as lookup_hint
 from .verdicts import exercise_of, read_cells
 
 EPS = 1e-6
+NOT_IMPLEMENTED = "not_implemented"       # the hint of a function that still raises NotImplementedError
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,14 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class CheckFailures:
+    """Of the counted students, who failed each check of one exercise (visible or hidden cell)."""
+    exercise: str
+    students: int                                  # counted students (graded, not blank)
+    failing: dict[str, list[str]]                  # check name -> students failing it; every check of the exercise
+
+
+@dataclass(frozen=True)
 class Ungraded:
     student: str
     reason: str
@@ -73,6 +89,11 @@ class ClassReport:
     ungraded: list[Ungraded]
     feedback: dict[str, str] = field(default_factory=dict)   # graded student -> link to the feedback page
     stale: list[Ungraded] = field(default_factory=list)      # autograded notebooks whose grades are stale, and why
+    blank: list[str] = field(default_factory=list)           # graded students who implemented nothing
+    grid: dict[str, dict[str, float]] = field(default_factory=dict)   # graded student -> exercise -> points
+    checks: list[CheckFailures] = field(default_factory=list)
+    not_implemented: dict[str, list[str]] = field(default_factory=dict)   # counted student -> exercises
+    files: dict[str, dict[str, str]] = field(default_factory=dict)   # graded student -> {"submitted", "autograded"} links
 
     @property
     def graded(self) -> int:
@@ -80,7 +101,8 @@ class ClassReport:
 
     def summary(self) -> dict[str, float | int | None]:
         values = list(self.scores.values())
-        return {"graded": len(values), "ungraded": len(self.ungraded), "stale": len(self.stale),
+        return {"graded": len(values), "blank": len(self.blank), "ungraded": len(self.ungraded),
+                "stale": len(self.stale),
                 "max_score": self.max_score,
                 "mean": round(statistics.fmean(values), 3) if values else None,
                 "median": round(statistics.median(values), 3) if values else None,
@@ -90,7 +112,9 @@ class ClassReport:
         return {"assignment": self.assignment, "summary": self.summary(), "scores": self.scores,
                 "exercises": [asdict(e) for e in self.exercises], "mistakes": [asdict(m) for m in self.mistakes],
                 "ungraded": [asdict(u) for u in self.ungraded], "stale": [asdict(u) for u in self.stale],
-                "feedback": self.feedback}
+                "feedback": self.feedback, "blank": self.blank, "grid": self.grid,
+                "checks": [asdict(c) for c in self.checks], "not_implemented": self.not_implemented,
+                "files": self.files}
 
     def to_rows(self) -> list[tuple[str, str, str, object]]:
         """The same numbers as (section, name, measure, value) rows, for report.csv."""
@@ -102,6 +126,11 @@ class ClassReport:
         for m in self.mistakes:
             rows += [("mistake", m.hint, "students", len(m.students)),
                      ("mistake", m.hint, "exercises", " ".join(m.exercises))]
+        rows += [("blank", s, "points", sum(self.grid.get(s, {}).values())) for s in self.blank]
+        rows += [("grid", f"{s} {e}", "points", v) for s, marks in self.grid.items() for e, v in marks.items()]
+        rows += [("check", f"{c.exercise} {name}", "failing", len(who)) for c in self.checks
+                 for name, who in c.failing.items()]
+        rows += [("not_implemented", s, "exercises", " ".join(es)) for s, es in self.not_implemented.items()]
         rows += [("ungraded", u.student, "reason", u.reason) for u in self.ungraded]
         rows += [("stale", u.student, "reason", u.reason) for u in self.stale]
         return rows
@@ -121,17 +150,75 @@ def build(course, assignment: str, links_from: Path | None = None) -> ClassRepor
     graded = [s for s in autograded if s not in stale]
     rows = {r["student"]: r for r in course.grades() if r["assignment"] == assignment}
     cells = course.test_cells(assignment)
-    scores = {s: float(rows[s]["score"]) if s in rows else 0.0 for s in graded}
+    verdicts = {s: _test_cells(course, assignment, s) for s in graded}
+    blank = [s for s in graded if _is_blank(verdicts[s])]
+    counted = [s for s in graded if s not in blank]
+    scores = {s: float(rows[s]["score"]) if s in rows else 0.0 for s in counted}
     max_score = float(sum(cells.values()))
-    exercises = _exercise_marks(graded, rows, cells)
-    mistakes = _mistakes(course, assignment, graded)
-    links = {}
+    exercises = _exercise_marks(counted, rows, cells)
+    mistakes = _mistakes({s: verdicts[s] for s in counted})
+    links, files = {}, {}
     if links_from is not None:
-        links = {s: quote(os.path.relpath(feedback.page_path(course, s, assignment), links_from).replace(os.sep, "/"))
+        links = {s: _link(feedback.page_path(course, s, assignment), links_from) for s in graded}
+        files = {s: {"submitted": _link(course.submission(s, assignment), links_from),
+                     "autograded": _link(course.layout.autograded(s, assignment) / f"{assignment}.ipynb", links_from)}
                  for s in graded}
     return ClassReport(assignment, max_score, scores, exercises, mistakes,
                        ungraded(course, assignment, autograded, manifest, unreadable), links,
-                       [Ungraded(s, why) for s, why in stale.items()])
+                       [Ungraded(s, why) for s, why in stale.items()], blank,
+                       _grid(graded, rows, cells), _check_failures(counted, verdicts, cells),
+                       _not_implemented(counted, verdicts), files)
+
+
+def _link(path: Path, links_from: Path) -> str:
+    return quote(os.path.relpath(path, links_from).replace(os.sep, "/"))
+
+
+def _test_cells(course, assignment: str, student: str) -> list:
+    """The graded test cells (grader.report.verdicts.TestCell) of a student's autograded notebooks."""
+    return [cell for notebook in sorted(course.layout.autograded(student, assignment).glob("*.ipynb"))
+            for cell in read_cells(nbformat.read(str(notebook), as_version=4))]
+
+
+def _is_blank(cells: list) -> bool:
+    """Every test cell showed a verdict naming only NotImplementedError, and scored nothing."""
+    return bool(cells) and all(c.verdict is not None and c.hint_ids == [NOT_IMPLEMENTED]
+                               and not c.verdict.get("score") for c in cells)
+
+
+def _grid(students: list[str], rows: dict, cells: dict[str, float]) -> dict[str, dict[str, float]]:
+    """student -> exercise -> points earned (visible and hidden cells together), from the gradebook."""
+    by_exercise: dict[str, list[str]] = {}
+    for grade_id in cells:
+        by_exercise.setdefault(exercise_of(grade_id), []).append(grade_id)
+    return {s: {e: round(sum(float(rows.get(s, {}).get(i) or 0.0) for i in ids), 3) for e, ids in by_exercise.items()}
+            for s in students}
+
+
+def _check_failures(students: list[str], verdicts: dict[str, list], cells: dict[str, float]) -> list[CheckFailures]:
+    """Per exercise (in notebook order), every check its verdicts ran, with the students failing it."""
+    failing: dict[str, dict[str, dict[str, None]]] = {}
+    for grade_id in cells:
+        failing.setdefault(exercise_of(grade_id), {})
+    for student in students:
+        for cell in verdicts[student]:
+            for result in (cell.verdict or {}).get("results", []):
+                who = failing.setdefault(cell.exercise, {}).setdefault(result["name"], {})
+                if result.get("assessed", True) and not result["passed"]:
+                    who[student] = None
+    return [CheckFailures(e, len(students), {name: sorted(who) for name, who in
+                                             sorted(checks.items(), key=lambda item: (-len(item[1]), item[0]))})
+            for e, checks in failing.items()]
+
+
+def _not_implemented(students: list[str], verdicts: dict[str, list]) -> dict[str, list[str]]:
+    """student -> the exercises whose function still raises NotImplementedError (students with any)."""
+    out = {}
+    for student in students:
+        exercises = list(dict.fromkeys(c.exercise for c in verdicts[student] if NOT_IMPLEMENTED in c.hint_ids))
+        if exercises:
+            out[student] = exercises
+    return out
 
 
 def _exercise_marks(students: list[str], rows: dict, cells: dict[str, float]) -> list[ExerciseMarks]:
@@ -149,16 +236,18 @@ def _exercise_marks(students: list[str], rows: dict, cells: dict[str, float]) ->
     return out
 
 
-def _mistakes(course, assignment: str, students: list[str]) -> list[Mistake]:
-    """Hints of the failed checks, with the students shown each; most students first, then by title."""
+def _mistakes(verdicts: dict[str, list]) -> list[Mistake]:
+    """Hints of the failed checks (but "not implemented", listed per student apart), with the students shown
+    each; most students first, then by title. `verdicts`: student -> test cells."""
     who: dict[str, dict[str, None]] = {}
     where: dict[str, dict[str, None]] = {}
-    for student in students:
-        for notebook in sorted(course.layout.autograded(student, assignment).glob("*.ipynb")):
-            for cell in read_cells(nbformat.read(str(notebook), as_version=4)):
-                for hint_id in cell.hint_ids:
-                    who.setdefault(hint_id, {})[student] = None
-                    where.setdefault(hint_id, {})[cell.exercise] = None
+    for student, cells in verdicts.items():
+        for cell in cells:
+            for hint_id in cell.hint_ids:
+                if hint_id == NOT_IMPLEMENTED:
+                    continue
+                who.setdefault(hint_id, {})[student] = None
+                where.setdefault(hint_id, {})[cell.exercise] = None
     mistakes = [Mistake(h, lookup_hint(h).title, sorted(who[h]), list(where[h])) for h in who]
     return sorted(mistakes, key=lambda m: (-len(m.students), m.title))
 
