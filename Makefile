@@ -29,16 +29,20 @@ demo: $(STAMP) sandbox
 test: $(STAMP) browser sandbox
 	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=20
 
-# Headless Chromium for tests/test_pages_in_browser.py, from Debian's packages, when no Chromium is
-# installed (needs root and apt-get). If it cannot be installed, make goes on and those tests are
-# skipped with a message that says so.
+# Headless Chromium for tests/test_pages_in_browser.py, and its driver for tests/test_lab_in_browser.py
+# (Selenium drives it through chromedriver), from Debian's packages, when missing (needs root and
+# apt-get). If they cannot be installed, make goes on and those tests are skipped with a message that
+# says so.
 browser:
-	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	@missing=""; \
+	{ command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } || missing=" chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing chromium (Debian package) for the browser tests"; \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
-	    >/dev/null 2>&1 || echo "could not install chromium: the browser tests will be skipped"; \
-	else echo "no chromium and no root apt-get to install it: the browser tests will be skipped"; fi
+	  echo "installing$$missing (Debian packages) for the browser tests"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } \
+	    >/dev/null 2>&1 || echo "could not install$$missing: the browser tests will be skipped"; \
+	else echo "no$$missing and no root apt-get to install it: the browser tests will be skipped"; fi
 
 # bubblewrap and util-linux's prlimit and setpriv, from Debian's packages, for the sandbox that
 # grading kernels run in (tests/test_sandbox.py). If they cannot be installed, make goes on: sandboxed

@@ -44,8 +44,8 @@ python3 -m venv .venv
 ## Work
 
 Open a workbook ({workbooks}), fill in every cell marked `# YOUR CODE HERE`, and run the test
-cell below it: it prints which checks pass, your points, and for a failed check a hint naming the
-mistake and how to fix it.
+cell below it: it shows which checks pass (PASS or FAIL), your points, and for a failed check a hint
+naming the mistake and how to fix it, with what the check saw folded under it.
 
 ## Check the whole workbook
 
@@ -53,7 +53,8 @@ mistake and how to fix it.
 .venv/bin/pytest {first}
 ```
 
-One test per exercise (`-k NAME` to pick some, `-x` to stop at the first failure); the exit code
+One test per exercise (`-k NAME` to pick some, `-x` to stop at the first failure,
+`--grader-cell-timeout SECONDS` for cells that need more than 2 minutes); the exit code
 is 0 only when every visible test passes. `.venv/bin/grader check {first}` prints the same verdicts
 as a table. Hidden tests run when your instructor grades the submission.
 """

@@ -22,7 +22,7 @@ errors = Console(stderr=True)
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 # Top-level modules of the `instructor` extra: a student's install has none of them.
-INSTRUCTOR_MODULES = {"nbgrader", "nbconvert", "distributed", "jinja2", "mistune", "sqlalchemy"}
+INSTRUCTOR_MODULES = {"nbgrader", "nbconvert", "distributed", "jinja2", "mistune", "sqlalchemy", "libcst"}
 
 
 class UserError(Exception):
@@ -203,6 +203,8 @@ def cmd_audit(args) -> int:
         if unknown:
             raise UserError(f"no exercise {unknown[0]!r} in {', '.join(names)}")
         names = [a for a in names if any(known[e] == a for e in only)]
+    if args.mutants:
+        return _audit_mutants(course, names, only, args.workers)
     for name in names:
         if args.fast:
             with console.status(f"auditing {name} (checks called directly)"):
@@ -220,6 +222,37 @@ def cmd_audit(args) -> int:
         console.print(f"known gap: {entry.assignment}/{entry.exercise} ({entry.note}): {escape(entry.gap)}")
     console.print(summary.line())
     return EXIT_FAILED if summary.failures else EXIT_OK
+
+
+def _audit_mutants(course, names: list[str], only: set[str] | None, workers: int | None) -> int:
+    """`grader audit --mutants`: grade every mutant of the solutions; a report per assignment in
+    reports/mutants/; fails while a mutant survives or a check fails with a grader error."""
+    from .mutants import report, run
+    with console.status("grading mutants of the reference solutions") as status:
+        done = []
+
+        def progress(result):
+            done.append(result)
+            status.update(f"grading mutants: {len(done)} done, the last {result.mutant.exercise} "
+                          f"{result.mutant.id}: {result.state}")
+        outcome = run.run(names, only, workers=workers, progress=progress)
+    console.print(report.table(outcome))
+    for name in names:
+        part = run.Run([r for r in outcome.results if r.assignment == name], outcome.seconds,
+                       [s for s in outcome.stale if s[0] == name])
+        stem = name if not only else f"{name}.{'+'.join(sorted(only))}"
+        path = report.write(part, course.root / "reports" / "mutants" / f"{stem}.md")
+        console.print(f"{name}: {escape(str(path))}", soft_wrap=True)
+    survivors = [r for r in outcome.results if r.state == "survived"]
+    for r in survivors:
+        console.print(f"[red]survived:[/] {r.assignment}/{r.mutant.exercise} {r.mutant.id} "
+                      f"(line {r.mutant.line}): {escape(r.evidence)}", soft_wrap=True)
+    faults = [r for r in outcome.results if r.evidence.startswith("grader error")]
+    for r in faults:
+        console.print(f"[red]{escape(r.evidence)}[/] ({r.assignment}/{r.mutant.exercise} {r.mutant.id})", soft_wrap=True)
+    for assignment, exercise, mutant_id in outcome.stale:
+        console.print(f"marked equivalent but no longer generated: {assignment}/{exercise} {mutant_id}")
+    return EXIT_FAILED if survivors or faults else EXIT_OK
 
 
 def cmd_bundle(args) -> int:
@@ -310,9 +343,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: every assignment")
     s.add_argument("--fast", action="store_true",
                    help="call the checks directly instead of autograding one submission per corpus entry")
-    s.add_argument("--workers", type=int, default=None, metavar="N", help="autograding processes (default: cores)")
+    s.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="grading processes (default: cores)")
     s.add_argument("--exercise", action="append", default=[], metavar="NAME",
                    help="audit only this exercise's corpus (repeat for several)")
+    s.add_argument("--mutants", action="store_true",
+                   help="grade mutants of the reference solutions with the real checks instead of the corpus "
+                        "(fast path, in parallel; a report in reports/mutants/)")
     s.set_defaults(run=cmd_audit)
 
     s = sub.add_parser("bundle", help="write what students get: release workbooks, the student package (a wheel), "

@@ -32,7 +32,7 @@ from .report import classreport, feedback
 
 ASSIGNMENT = "s1_jax_fundamentals"   # the assignment with the largest cohort
 ASSIGNMENTS = ("s1_jax_fundamentals", "s1_linear_models_to_ml", "s1_gradient_descent",
-               "s2_galaxy_morphology", "s2_imbalanced_classes")
+               "s2_galaxy_morphology", "s2_imbalanced_classes", "s3_unsupervised_spectra")
 
 # An answer: (the exercise, the source of the instructor's solution cell) -> the student's
 # cell source, or None to leave the release stub in place. nbgrader's BEGIN/END SOLUTION
@@ -132,7 +132,8 @@ def cohort(assignment: str = ASSIGNMENT) -> list[Student]:
     """The demo students of an assignment; every `fails` list was confirmed by grading (tests/test_demo.py)."""
     return {"s1_jax_fundamentals": _fundamentals, "s1_linear_models_to_ml": _linear_models,
             "s1_gradient_descent": _gradient_descent, "s2_galaxy_morphology": _galaxy_morphology,
-            "s2_imbalanced_classes": _imbalanced_classes}[assignment]()
+            "s2_imbalanced_classes": _imbalanced_classes,
+            "s3_unsupervised_spectra": _unsupervised_spectra}[assignment]()
 
 
 def _correct_and_blank(assignment: str) -> list[Student]:
@@ -309,6 +310,40 @@ def _imbalanced_classes() -> list[Student]:
                 answers={"class_weights": mistake("absent_class_weight")},
                 fails=fails("class_weights", "hidden/values", "hidden/jit"),
                 hints=("absent_class_weight",)),
+    ]
+
+
+def _unsupervised_spectra() -> list[Student]:
+    a = "s3_unsupervised_spectra"
+    return [
+        *_correct_and_blank(a),
+        # The workshop's bug: np.convolve(mode="same") pads with zeros, so the edges droop; every check of
+        # boxcar_smooth needs the values first, and a flat spectrum does not stay flat.
+        Student("us_zero_padded_edges", "boxcar_smooth averages the edges with zeros", assignment=a,
+                answers={"boxcar_smooth": mistake("zero_padded_edges")},
+                fails=every_check("boxcar_smooth", a), hints=("zero_padded_edges",)),
+        # The workshop's other bug: jnp.interp repeats the end fluxes outside the grid instead of NaN. The
+        # public input without wavelengths outside passes, the other does not; jit needs the values.
+        Student("us_clamped_resample", "resample clamps wavelengths outside the grid", assignment=a,
+                answers={"resample": mistake("clamped_wavelengths")},
+                fails=every_check("resample", a), hints=("clamped_wavelengths",)),
+        # PCA of data that was not centred: the components and variances are wrong (orthonormality and jit
+        # need the values), and the rebuilt spectra are not denoised; the data rebuilt from more components
+        # still fit better, evidence enough for the inputs-unchanged points.
+        Student("us_uncentred_pca", "pca_fit without subtracting the mean", assignment=a,
+                answers={"pca_fit": mistake("pca_not_centred")},
+                fails=fails("pca_fit", "visible/values", "visible/orthonormal", "hidden/values", "hidden/orthonormal",
+                            "hidden/denoises", "hidden/jit"),
+                hints=("pca_not_centred", "not_denoised")),
+        # Each initial centroid drawn with the same key: k copies of one row, caught by JAX's key-reuse
+        # checker. On the public spectra the iterations still reach the reference's clusters (the copies
+        # drift apart), so only the key reuse costs there; the hidden cases' clusters are wrong, and the key
+        # properties after them earn nothing.
+        Student("us_reused_key", "kmeans draws every initial row with the same key", assignment=a,
+                answers={"kmeans": mistake("reused_key")},
+                fails=fails("kmeans", "visible/no_key_reuse", "hidden/values", "hidden/deterministic_in_key",
+                            "hidden/no_key_reuse", "hidden/jit"),
+                hints=("reused_key",)),
     ]
 
 

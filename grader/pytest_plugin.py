@@ -1,19 +1,22 @@
 """pytest plugin: `pytest my_workbook.ipynb` runs the workbook's visible tests.
 
 One test item per graded exercise, named by the grade id of its visible test
-cell (`test_mse`), so `-k mse`, `-x`, `-q` work as usual. The notebook is
-executed once, in a fresh kernel, when the first item runs; only the selected
-test cells are executed and hidden tests never are. The failure message is the
-verdict with its hints; the short summary line gives only its first line (also
-on CI, where pytest does not trim it), and the final line gives points earned
-over points available.
+cell (`test_mse`), so `-k mse`, `-x`, `-q` work as usual, and located at that
+cell as pytest's doctest plugin locates a docstring (`[cell 12] visible test of
+mse`). The notebook is executed once, in a fresh kernel, when the first item
+runs; only the selected test cells are executed and hidden tests never are. A
+failure is shown as a `TerminalRepr` (like the doctest plugin's
+`ReprFailDoctest`): the verdict with its hints, then the cell's location; the
+short summary line gives only its first line (also on CI, where pytest does not
+trim it), and the final line gives points earned over points available. Options
+are prefixed `--grader-` (`--grader-cell-timeout`).
 """
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
+from _pytest._code.code import ReprFileLocation, TerminalRepr
 
 POINTS_KEY = "grader_points"
 # The kernel for the session's first workbook, started before collection; None once the first
@@ -23,7 +26,7 @@ EARLY_KERNEL = pytest.StashKey()
 
 def pytest_addoption(parser):
     group = parser.getgroup("grader", "self-check of course workbooks")
-    group.addoption("--cell-timeout", type=int, default=120,
+    group.addoption("--grader-cell-timeout", type=int, default=120, metavar="SECONDS",
                     help="seconds a workbook cell may run before it is stopped (default 120)")
 
 
@@ -93,7 +96,8 @@ class WorkbookFile(pytest.File):
             from .selfcheck import run_workbook
             selected = {item.name for item in self.session.items if item.parent is self}
             kernel, self._kernel = self._kernel, None
-            self._outcomes = run_workbook(self.workbook, selected, self.config.getoption("cell_timeout"), kernel)
+            timeout = self.config.getoption("grader_cell_timeout")
+            self._outcomes = run_workbook(self.workbook, selected, timeout, kernel)
         return self._outcomes
 
     def _release_kernel(self) -> None:
@@ -126,23 +130,25 @@ class ExerciseFailed(Exception):
     """The exercise did not get full marks; carries the verdict text."""
 
 
-class VerdictRepr:
-    """A failure as pytest shows it: the whole verdict in the failures section,
-    its first line (exercise and points) in the short test summary."""
+class ReprFailVerdict(TerminalRepr):
+    """A failed exercise as pytest shows it: the whole verdict, then the test cell's location
+    (`workbook.ipynb:12: ...`, cells numbered from 1). `reprcrash`, that location with the verdict's
+    first line (exercise and points), is what the short test summary shows."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, reprcrash: ReprFileLocation):
         self.text = text
-        self.reprcrash = SimpleNamespace(message=text.splitlines()[0] if text else "")
+        self.reprcrash = reprcrash
 
     def toterminal(self, tw) -> None:
         for line in self.text.splitlines():
             tw.line(line)
-
-    def __str__(self) -> str:
-        return self.text
+        if self.reprcrash.lineno is not None:               # None: the test cell was deleted
+            self.reprcrash.toterminal(tw)
 
 
 class ExerciseItem(pytest.Item):
+    """One exercise's visible test cell; passes with full marks."""
+
     def __init__(self, *, test, **kwargs):
         super().__init__(**kwargs)
         self.test = test
@@ -155,12 +161,18 @@ class ExerciseItem(pytest.Item):
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ExerciseFailed):
-            return VerdictRepr(str(excinfo.value))
+            text = str(excinfo.value)
+            path, cell_index, _ = self.location
+            cell = None if cell_index is None else cell_index + 1
+            return ReprFailVerdict(text, ReprFileLocation(path, cell, text.splitlines()[0] if text else ""))
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self):
-        unit = "point" if self.test.points == 1 else "points"
-        return self.path, None, f"{self.name} ({self.test.exercise}, {self.test.points:g} {unit})"
+        """(path, the test cell's index from 0, "[cell N] visible test of <exercise>" with N from 1),
+        as the doctest plugin gives a docstring's line; a deleted test cell has no index."""
+        index = self.test.cell_index
+        where = "[cell missing]" if index is None else f"[cell {index + 1}]"
+        return self.path, index, f"{where} visible test of {self.test.exercise}"
 
 
 def _points(report):

@@ -284,6 +284,13 @@ def test_jax_item_assignment_is_explained():
     assert result.hint == "in_place_mutation" and "x[0] = 1.0" in result.message
 
 
+def test_a_prng_key_argument_is_compared_as_its_data():
+    """A typed key among the arguments (k-means takes one) is snapshot as its key data, not a grader error."""
+    ex = make_exercise([mutation.inputs_unchanged()], [Case((Key(3), X), "key and x")])
+    result = only_result(verdict(ex, lambda key, x: x + jax.random.normal(key, x.shape)))
+    assert result.passed and not result.message, result.message
+
+
 def test_rebuilding_by_type_is_named():
     ex = make_exercise([mutation.inputs_unchanged()], [Case((X, X, 0.1), "params")])
     result = only_result(verdict(ex, lambda p, g, lr: type(p)(a - lr * b for a, b in zip(p, g))))

@@ -69,9 +69,11 @@ def test_the_layout_agrees_with_nbgrader(course):
 def test_the_class_report_counts_both_and_links_their_pages(course):
     folder = course.root / "reports" / A
     report = json.loads((folder / "report.json").read_text())
-    assert report["summary"]["graded"] == len(STUDENTS) and report["ungraded"] == [] and report["stale"] == []
+    assert report["summary"]["graded"] + report["summary"]["blank"] == len(STUDENTS)
+    assert report["blank"] == ["blank"] and report["ungraded"] == [] and report["stale"] == []
     with course.gradebook() as gb:
-        assert report["scores"] == pytest.approx({s.student.id: s.score for s in gb.assignment_submissions(A)})
+        assert report["scores"] == pytest.approx({s.student.id: s.score for s in gb.assignment_submissions(A)
+                                                  if s.student.id != "blank"})
     for student in STUDENTS:
         page = Path(os.path.normpath(folder / report["feedback"][student]))
         assert page == course.root / "comments" / A / student / f"{A}.html"

@@ -63,7 +63,7 @@ def hidden_values(assignment: str) -> set[str]:
             if array is None or array.dtype.kind != "f":
                 continue
             for v in array.ravel()[:50]:
-                if _simple_fraction(float(v)):
+                if not np.isfinite(v) or _simple_fraction(float(v)):      # NaN: resampled outside the grid
                     continue
                 for text in (f"{v:g}", str(np.float32(v)), repr(float(v)), f"{v:.5f}"):
                     text = text.lstrip("-")

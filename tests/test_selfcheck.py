@@ -67,7 +67,13 @@ def test_blank_workbook_fails_every_item_saying_what_to_implement(pytester, cour
     assert result.ret == 1
     assert result.stdout.str().count("Not implemented yet (the function raises NotImplementedError)") \
         == len(exercise_names)
-    result.stdout.fnmatch_lines(["*visible tests: 0 / 11 points*",
+    # Each failure is located at its test cell, as pytest's doctest plugin locates a docstring.
+    cells = {c.metadata["nbgrader"]["grade_id"]: i + 1 for i, c in enumerate(
+        nbformat.read(str(pytester.path / "blank.ipynb"), as_version=4).cells) if "nbgrader" in c.metadata}
+    result.stdout.fnmatch_lines([f"*_ [[]cell {cells['test_noisy_line']}[]] visible test of noisy_line _*",
+                                 "noisy_line (visible tests): 0 / 2 points",
+                                 f"blank.ipynb:{cells['test_noisy_line']}: noisy_line (visible tests): 0 / 2 points",
+                                 "*visible tests: 0 / 11 points*",
                                  "*short test summary info*",
                                  "FAILED (0/2 points) blank.ipynb::test_noisy_line - noisy_line (visible tests)*",
                                  "FAILED (0/2 points) blank.ipynb::test_two_independent_normals - *"])
@@ -106,6 +112,20 @@ def test_workbook_runs_in_its_own_folder_when_named_from_elsewhere(pytester, cou
     write(pytester, "week1/solved.ipynb", workbook_with(course_root, replacements))
     result = pytester.runpytest_subprocess("week1/solved.ipynb", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=len(exercise_names))
+
+
+def test_grader_cell_timeout_stops_a_cell_and_the_unprefixed_option_is_gone(pytester, course_root,
+                                                                           exercise_names):
+    replacements = {n: None for n in exercise_names}
+    replacements["noisy_line"] = "import time\ntime.sleep(600)\n"
+    path = write(pytester, "slow.ipynb", workbook_with(course_root, replacements))
+    result = pytester.runpytest_subprocess(path, "-k", "noisy_line", "--grader-cell-timeout", "3",
+                                           "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1, deselected=len(exercise_names) - 1)
+    result.stdout.fnmatch_lines(["*Not run: cell * (noisy_line) did not finish within 3 s*"])
+    result = pytester.runpytest_subprocess(path, "--cell-timeout", "3", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unrecognized arguments: --cell-timeout*"])
 
 
 def test_not_a_workbook_and_broken_json_are_clear_errors(pytester):

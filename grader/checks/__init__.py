@@ -5,10 +5,11 @@ A visible test cell is one line::
     checks.visible("s1_jax_fundamentals", "noisy_line")
 
 It finds `noisy_line` in the notebook, runs the exercise's visible checks on the
-public inputs, prints a verdict (each check passed or failed, points, hints) and
-returns the score, which nbgrader records as the cell's partial credit. Hidden
-test cells call `checks.hidden(...)` the same way, on the hidden inputs. Nothing
-is written to stderr and a wrong answer never raises.
+public inputs, displays a verdict (each check passed or failed, points, hints; as
+text, as HTML for JupyterLab and as JSON, see `display`) and returns the score,
+which nbgrader records as the cell's partial credit. Hidden test cells call
+`checks.hidden(...)` the same way, on the hidden inputs. Nothing is written to
+stderr and a wrong answer never raises.
 
 This module is the notebook-facing facade of the library. Grading a cell needs the
 exercise's description and its reference data, which sit above the library: `grade`
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import sys
 
-from ..protocol import VERDICT_MIMETYPE
+from . import display
 from .result import CheckResult, Verdict
 
 __all__ = ["visible", "hidden", "grade", "Score", "Verdict", "CheckResult"]
@@ -62,20 +63,5 @@ def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | 
 
 def _grade_and_show(assignment, exercise, part, fn, namespace) -> Score:
     verdict = grade(assignment, exercise, part, fn, namespace)
-    _show(verdict)
+    display.show(verdict)
     return Score(verdict.score)
-
-
-def _show(verdict: Verdict) -> None:
-    """Display the verdict: rich output in a kernel (text plus machine-readable JSON), else print."""
-    text = verdict.render()
-    try:
-        from IPython import get_ipython
-        shell = get_ipython()
-    except ImportError:
-        shell = None
-    if shell is not None and getattr(shell, "kernel", None) is not None:
-        from IPython.display import display
-        display({"text/plain": text, VERDICT_MIMETYPE: verdict.to_dict()}, raw=True)
-    else:
-        print(text)

@@ -80,13 +80,23 @@ def same_key_same_result(*, weight: float = 1.0, requires: tuple[str, ...] = ())
                  evidence=False)
 
 
-def key_changes_result(key_argnum: int = 0, *, weight: float = 1.0, requires: tuple[str, ...] = ()) -> Check:
-    """Calls with three different keys (`Context.key_seeds`) must give different results."""
+def key_changes_result(key_argnum: int = 0, *, each_leaf: bool = False, weight: float = 1.0,
+                       requires: tuple[str, ...] = ()) -> Check:
+    """Calls with three different keys (`Context.key_seeds`) must give different results.
+
+    each_leaf: every array of the result must change with the key (for results that are all draws,
+    such as a pair of independent normals: one drawn with a fixed key is caught)."""
     def judge(ctx, case) -> Problem | None:
         outs = [ctx.call(ctx.fn, *ctx.args(_with_key(case, key_argnum, seed)))
                 for seed in ctx.key_seeds("key_changes_result", (11, 12, 13))]
         if any(_outputs_equal(outs[i], outs[j]) for i in range(3) for j in range(i + 1, 3)):
             return Problem("different keys gave the same result.", "hardcoded_key")
+        if each_leaf:
+            leaves = [jax.tree_util.tree_leaves(out) for out in outs]
+            for k in range(len(leaves[0])):
+                if all(len(ls) > k for ls in leaves) and _outputs_equal(leaves[0][k], leaves[1][k]):
+                    return Problem(f"different keys gave the same array {k} of the result: it does not depend "
+                                   "on the key passed in.", "hardcoded_key")
         return None
     return Check("key_changes_result", "a different key gives a different result", cases.each(judge), weight,
                  requires, evidence=False)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from . import cases
+from . import cases, trees
 from .types import Check, Problem
 
 
 def _snapshot(tree):
     leaves, treedef = jax.tree_util.tree_flatten(tree, is_leaf=lambda x: x is None)
-    return treedef, [np.array(leaf, copy=True) if hasattr(leaf, "shape") else leaf for leaf in leaves]
+    return treedef, [np.array(trees.as_numpy(leaf), copy=True) if hasattr(leaf, "shape") else leaf for leaf in leaves]
 
 
 def _same(before, after) -> bool:

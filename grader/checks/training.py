@@ -12,6 +12,7 @@ checked by `keys.deterministic_in_key` and `keys.no_key_reuse`.
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 import jax.numpy as jnp
@@ -58,3 +59,23 @@ def reaches_loss(threshold: float, *, model: str, inputs: Callable = lambda x: x
                            f"(predicting the mean gives {baseline:.4g}).", "training_not_converged")
         return None
     return Check("validation_loss", describe, cases.each(judge), weight, requires)
+
+
+def zero_rate_keeps_start(lr_argnum: int, steps_argnum: int, *, steps: int = 3, weight: float = 1.0,
+                          requires: tuple[str, ...] = ("validation_loss",)) -> Check:
+    """With a learning rate of 0, `steps` steps return the parameters that 0 steps return (the start):
+    an update of the form params - lr * grads. An update whose arguments are swapped (grads - lr * params)
+    or that ignores lr can still train to the target at the default rate; this tells them apart."""
+    def judge(ctx, case) -> Problem | None:
+        def run(lr, n_steps):
+            args = list(case.args)
+            args[lr_argnum], args[steps_argnum] = lr, n_steps
+            return ctx.output(ctx.args(dataclasses.replace(case, args=tuple(args))))
+        start, moved = run(0.0, 0), run(0.0, steps)
+        mismatch = trees.compare(moved, start)
+        if mismatch is not None:
+            return Problem(f"with lr=0, {steps} steps changed the parameters ({mismatch.message}): each step "
+                           "should be params - lr * grads.", "wrong_update_rule")
+        return None
+    return Check("zero_rate_keeps_start", "with lr=0 the parameters stay where they start", cases.each(judge),
+                 weight, requires, evidence=False)

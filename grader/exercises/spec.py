@@ -58,6 +58,9 @@ class Instructor:
     public_cases: the public cases, when the code that makes them would show an answer
       (a design matrix built for least_squares' inputs, say); the cases themselves are
       stored with the public data as usual.
+    equivalent_mutants: mutant id (as `grader audit --mutants` names it) -> why that mutant
+      of the solution is correct too, or why no check should catch it; the mutation report
+      counts it as equivalent instead of as a survivor.
     """
     hidden_checks: tuple[Check, ...]
     hidden_cases: Callable[[Any], Sequence[Case]]
@@ -65,6 +68,7 @@ class Instructor:
     alternatives: Sequence[Snippet] = ()
     oracles: dict[str, Callable] = field(default_factory=dict)
     public_cases: Sequence[Case] | Callable[[], Sequence[Case]] | None = None
+    equivalent_mutants: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -92,4 +92,10 @@ HINTS = [
          "The parameters are not those of the converged fit: the optimiser is not Adam with the given "
          "learning rate and number of steps, or a step is wrong.",
          "Use Adam (b1=0.9, b2=0.999, eps=1e-8) with `lr` for `n_steps` steps from `init`."),
+    Hint("wrong_update_rule", "The update is not params - lr * grads",
+         "With a learning rate of 0 a gradient step must leave the parameters where they are. Here they "
+         "move: the arguments of the update are swapped (grads - lr * params), or lr is not applied to "
+         "the gradient.",
+         "`jax.tree_util.tree_map(lambda p, g: p - lr * g, params, grads)`: parameters first, the "
+         "gradient times the learning rate subtracted."),
 ]

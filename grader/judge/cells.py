@@ -4,12 +4,13 @@ A judged cell is a graded, non-solution code cell (nbgrader metadata, restored
 from the gradebook before execution) whose only statement is
 `checks.visible("<assignment>", "<exercise>")` or `checks.hidden(...)`, besides
 comments, nbgrader's hidden-test markers and `from grader import checks`. Its
-outputs are what the kernel would have shown: the verdict (text and JSON) and
+outputs are what the kernel would have shown: the verdict (text, HTML and JSON) and
 the score as the execute_result nbgrader reads.
 """
 from __future__ import annotations
 
-from ..protocol import TEST_CALL, VERDICT_MIMETYPE
+from ..checks import display
+from ..protocol import TEST_CALL
 
 _IMPORT = "from grader import checks"
 
@@ -34,7 +35,7 @@ def verdict_outputs(verdict, execution_count: int | None) -> list[dict]:
     """The verdict display and the score (execute_result), as nbformat output dicts."""
     return [
         {"output_type": "display_data", "metadata": {},
-         "data": {"text/plain": verdict.render(), VERDICT_MIMETYPE: verdict.to_dict()}},
+         "data": display.bundle(verdict)},
         {"output_type": "execute_result", "metadata": {}, "execution_count": execution_count,
          "data": {"text/plain": f"{float(verdict.score):g}"}},     # as checks.Score shows it
     ]

@@ -75,6 +75,10 @@ def noisy_line(key, x, m, b, sigma):
     return noise * sigma + (m * x + b)
 """, note="keyword arguments, other order"),
     ],
+    equivalent_mutants={
+        "arithmetic-de7db22b15": "`- sigma * noise`: minus a standard normal is a standard normal, drawn with the key "
+                                 "as the contract asks",
+    },
 )
 
 
@@ -91,7 +95,7 @@ TWO_INDEPENDENT_NORMALS = Instructor(
         keys.independent_draws(requires=("shapes",)),
         keys.no_key_reuse(),
         keys.no_draw_with_parent_key(),
-        keys.key_changes_result(0),
+        keys.key_changes_result(0, each_leaf=True),
         purity.jit_matches_eager(requires=("shapes",)),
     ),
     mistakes=[
@@ -130,6 +134,11 @@ def two_independent_normals(key, shape):
     b = jax.random.normal(jax.random.fold_in(key, 1), shape)
     return a, b
 """, "reused_key", "drew with the key, then with fold_in(key, 1): JAX's key-reuse checker misses it"),
+        Snippet("""
+def two_independent_normals(key, shape):
+    key_a, key_b = jax.random.split(key)
+    return jax.random.normal(key_a, shape), jax.random.normal(jax.random.key(0), shape)
+""", "hardcoded_key", "the second array drawn with a key of its own making (a mutant that survived)"),
     ],
     alternatives=[
         Snippet("""
@@ -147,6 +156,10 @@ def two_independent_normals(key, shape):
             jax.random.normal(jax.random.fold_in(key, 1), shape))
 """, note="fold_in with two different numbers"),
     ],
+    equivalent_mutants={
+        "return_order-242959a0a4": "the two draws returned in the other order: the contract does not say which "
+                                   "subkey draws which array",
+    },
 )
 
 

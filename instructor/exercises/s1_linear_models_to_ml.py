@@ -779,7 +779,10 @@ def _convergence_pairs(rng, n: int, rtol: float):
 
 
 def _convergence_hidden(rng):
-    return [Case((*_convergence_pairs(rng, n, rtol), rtol)) for n, rtol in ((40, 1e-4), (40, 1e-2))]
+    """Random pairs at two tolerances, and pairs exactly at the tolerance (|change| == rtol * |prev|, exact in
+    float32), where `<=` and `<` differ."""
+    at_the_bound = Case((np.array([1.0, 2.0, -4.0, 8.0], F32), np.array([1.5, 3.0, -6.0, 4.0], F32), 0.5))
+    return [*(Case((*_convergence_pairs(rng, n, rtol), rtol)) for n, rtol in ((40, 1e-4), (40, 1e-2))), at_the_bound]
 
 
 HAS_CONVERGED = Instructor(
@@ -812,6 +815,11 @@ def has_converged(prev_loss, loss, rtol):
 def has_converged(prev_loss, loss, rtol):
     return jnp.abs(prev_loss - loss) > rtol * jnp.abs(prev_loss)
 """, "inverted_condition", "True while the loss still changes"),
+        Snippet("""
+def has_converged(prev_loss, loss, rtol):
+    return jnp.abs(loss - prev_loss) < rtol * jnp.abs(prev_loss)
+""", "inverted_condition", "< instead of <=: a change of exactly rtol * |prev_loss| is not converged "
+                           "(a mutant that survived)"),
     ],
     alternatives=[
         Snippet("""
@@ -1083,6 +1091,13 @@ def _train_variant(*changes: tuple[str, str]) -> str:
     return code
 
 
+def _zero_start(args):
+    """20 steps from all-zero parameters (scale 0): the result then depends on the key only through the
+    mini-batches, so a batch order that ignores the key is seen."""
+    key, x, y, layer_sizes, _, lr, batch_size, _ = args
+    return (key, x, y, layer_sizes, 0.0, lr, batch_size, 20)
+
+
 TRAIN_MLP = Instructor(
     public_cases=lambda: [_spectrum_case(0, 400, 0.01, 1,
                                          "key = jax.random.key(1), the even pixels of white_dwarf_spectrum("
@@ -1095,9 +1110,17 @@ TRAIN_MLP = Instructor(
                               describe=f"validation MSE below {TARGET_VALIDATION_MSE} on another spectrum "
                                        "(with your mlp_forward)"),
         keys.no_key_reuse(shorter=_few_steps),
+        keys.deterministic_in_key(shorter=_zero_start),
+        training.zero_rate_keeps_start(lr_argnum=5, steps_argnum=7),
     ),
     mistakes=[
         Snippet(_train_variant(("p - lr * g", "p + lr * g")), "training_diverged", "+ instead of - in the update"),
+        Snippet(_train_variant(("p - lr * g", "g - lr * p")), "wrong_update_rule",
+                "parameters and gradients swapped in the update: trains to the target at lr=1 all the same "
+                "(a mutant that survived)"),
+        Snippet(_train_variant(("jax.random.split(key, n_steps)", "jax.random.split(jax.random.key(0), n_steps)")),
+                "hardcoded_key", "the batches drawn from a key of its own making; the start still comes from "
+                "the key (a mutant that survived)"),
         Snippet(_train_variant(("    for k in jax.random.split(key, n_steps):\n        params = step(params, k)",
                                 "    for _ in range(n_steps):\n        params = step(params, key)")),
                 "reused_key", "the same key for every batch"),

@@ -1,0 +1,1 @@
+"""Mutation testing of the reference solutions: operators -> generate -> run -> report (`grader audit --mutants`)."""
