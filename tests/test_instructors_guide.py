@@ -112,7 +112,8 @@ def test_every_check_of_the_library_is_in_the_guides_reference():
     from grader.checks.types import Check
     text = GUIDE.read_text()
     modules = ("values", "oracle", "implementations", "gradients", "fitting", "training", "keys", "sampling",
-               "mutation", "purity", "pytrees")
+               "mutation", "purity", "pytrees", "splits", "classifiers", "invariances", "images_init",
+               "images_training", "equivalences", "ranking", "reconstruction")
     missing = []
     for module_name in modules:
         module = importlib.import_module(f"grader.checks.{module_name}")
