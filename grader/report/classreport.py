@@ -186,20 +186,28 @@ def _is_blank(cells: list) -> bool:
                                and not c.verdict.get("score") for c in cells)
 
 
+def _by_exercise(cells: dict[str, float]) -> dict[str, list[str]]:
+    """exercise -> the grade ids of its test cells (visible and hidden), in notebook order."""
+    out: dict[str, list[str]] = {}
+    for grade_id in cells:
+        out.setdefault(exercise_of(grade_id), []).append(grade_id)
+    return out
+
+
+def _earned(rows: dict, student: str, grade_ids: list[str]) -> float:
+    """Points the gradebook gives `student` over these test cells (0 where it has none)."""
+    return sum(float(rows.get(student, {}).get(i) or 0.0) for i in grade_ids)
+
+
 def _grid(students: list[str], rows: dict, cells: dict[str, float]) -> dict[str, dict[str, float]]:
     """student -> exercise -> points earned (visible and hidden cells together), from the gradebook."""
-    by_exercise: dict[str, list[str]] = {}
-    for grade_id in cells:
-        by_exercise.setdefault(exercise_of(grade_id), []).append(grade_id)
-    return {s: {e: round(sum(float(rows.get(s, {}).get(i) or 0.0) for i in ids), 3) for e, ids in by_exercise.items()}
-            for s in students}
+    by_exercise = _by_exercise(cells)
+    return {s: {e: round(_earned(rows, s, ids), 3) for e, ids in by_exercise.items()} for s in students}
 
 
 def _check_failures(students: list[str], verdicts: dict[str, list], cells: dict[str, float]) -> list[CheckFailures]:
     """Per exercise (in notebook order), every check its verdicts ran, with the students failing it."""
-    failing: dict[str, dict[str, dict[str, None]]] = {}
-    for grade_id in cells:
-        failing.setdefault(exercise_of(grade_id), {})
+    failing: dict[str, dict[str, dict[str, None]]] = {e: {} for e in _by_exercise(cells)}
     for student in students:
         for cell in verdicts[student]:
             for result in (cell.verdict or {}).get("results", []):
@@ -222,13 +230,10 @@ def _not_implemented(students: list[str], verdicts: dict[str, list]) -> dict[str
 
 
 def _exercise_marks(students: list[str], rows: dict, cells: dict[str, float]) -> list[ExerciseMarks]:
-    by_exercise: dict[str, list[str]] = {}
-    for grade_id in cells:
-        by_exercise.setdefault(exercise_of(grade_id), []).append(grade_id)
     out = []
-    for exercise, ids in by_exercise.items():
+    for exercise, ids in _by_exercise(cells).items():
         top = sum(cells[i] for i in ids)
-        got = [sum(float(rows.get(s, {}).get(i) or 0.0) for i in ids) for s in students]
+        got = [_earned(rows, s, ids) for s in students]
         full = sum(g >= top - EPS for g in got)
         none = sum(g <= EPS < top for g in got)
         out.append(ExerciseMarks(exercise, top, full, len(got) - full - none, none,
