@@ -1,27 +1,20 @@
 """The environment of the kernels that run notebooks (self-check and autograding).
 
-JAX runs on the CPU, and compiled XLA programs go to a persistent cache, so a
-kernel that runs the same checks again (the next student, the next self-check)
-skips most of the compilation. The cache holds compiled programs only, keyed by
-program and JAX version. Its folder is $GRADER_JAX_CACHE (default
-~/.cache/grader/jax); set GRADER_JAX_CACHE to an empty string to turn it off.
+JAX runs on the CPU, and compiled XLA programs go to the persistent cache of
+grader.checks.compile_cache, so a kernel that runs the same checks again (the next
+student, the next self-check) skips most of the compilation.
 """
 from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
+
+from .checks import compile_cache
 
 
 def kernel_environment() -> dict[str, str]:
     """Variables to set for a notebook kernel."""
-    env = {"JAX_PLATFORMS": "cpu"}
-    cache = os.environ.get("GRADER_JAX_CACHE", str(Path.home() / ".cache" / "grader" / "jax"))
-    if cache:
-        env.update({"JAX_COMPILATION_CACHE_DIR": cache,
-                    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-                    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1"})
-    return env
+    return {"JAX_PLATFORMS": "cpu", **compile_cache.environment()}
 
 
 def environ(**extra: str) -> dict[str, str]:

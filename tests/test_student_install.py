@@ -96,3 +96,28 @@ def test_instructor_commands_say_what_to_install(student, tmp_path):
     done = _run([str(bin_dir / "grader"), "autograde", ASSIGNMENT], tmp_path)
     assert done.returncode == 2, done.stderr
     assert "needs the instructor's tools" in done.stderr and "grader[instructor]" in done.stderr
+
+
+def test_a_lab_kernel_keeps_the_checks_compiled_for_the_next_kernel(student, tmp_path):
+    """JupyterLab starts kernels without JAX's cache settings. The first test cell turns JAX's
+    persistent compilation cache on (grader.checks.compile_cache), so what the checks compile is
+    written to ~/.cache/grader/jax; a restarted kernel running the same cells loads it all
+    and writes nothing new. Run as JupyterLab runs a workbook: a python3 kernel of the student's
+    venv, started by nbclient, with the student's HOME and no JAX cache variables."""
+    bundle, bin_dir = student
+    solved = _solved(bundle)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JAX_", "GRADER_", "XLA_")) and k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(HOME=str(tmp_path), PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", JAX_PLATFORMS="cpu")
+    lab = ("import sys, nbclient, nbformat\n"
+           "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+           "nbclient.NotebookClient(nb, kernel_name='python3', timeout=600).execute()\n")
+    cache = tmp_path / ".cache" / "grader" / "jax"
+    written = []
+    for _ in range(2):
+        done = subprocess.run([str(bin_dir / "python"), "-c", lab, str(solved)], cwd=str(bundle),
+                              capture_output=True, text=True, timeout=900, env=env)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        written.append(sorted(p.name for p in cache.iterdir()) if cache.is_dir() else [])
+    assert len(written[0]) > 20, "the first kernel wrote no compiled checks to the cache"
+    assert written[1] == written[0], "the restarted kernel compiled programs the first had cached"

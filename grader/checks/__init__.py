@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 
-from . import display
+from . import compile_cache, display
 from .result import CheckResult, Verdict
 
 __all__ = ["visible", "hidden", "grade", "Score", "Verdict", "CheckResult"]
@@ -62,6 +62,7 @@ def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | 
 
 
 def _grade_and_show(assignment, exercise, part, fn, namespace) -> Score:
+    compile_cache.enable_in_this_kernel()       # the next kernel's first runs load what this one compiles
     verdict = grade(assignment, exercise, part, fn, namespace)
     display.show(verdict)
     return Score(verdict.score)
