@@ -103,9 +103,16 @@ def test_a_lab_kernel_keeps_the_checks_compiled_for_the_next_kernel(student, tmp
     persistent compilation cache on (grader.checks.compile_cache), so what the checks compile is
     written to ~/.cache/grader/jax; a restarted kernel running the same cells loads it all
     and writes nothing new. Run as JupyterLab runs a workbook: a python3 kernel of the student's
-    venv, started by nbclient, with the student's HOME and no JAX cache variables."""
+    venv, started by nbclient, with the student's HOME and no JAX cache variables. The workbook is
+    cut to its set-up cells (which compile before any test cell) and one solved exercise."""
     bundle, bin_dir = student
-    solved = _solved(bundle)
+    nb = nbformat.read(str(_solved(bundle)), as_version=4)
+    graded = lambda cell: cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    first_exercise = next(i for i, cell in enumerate(nb.cells) if graded(cell))
+    nb.cells = [cell for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and (
+        i < first_exercise or graded(cell) in ("mse_value_and_grad", "test_mse_value_and_grad"))]
+    solved = bundle / ASSIGNMENT / "one_exercise.ipynb"
+    nbformat.write(nb, str(solved))
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("JAX_", "GRADER_", "XLA_")) and k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(HOME=str(tmp_path), PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", JAX_PLATFORMS="cpu")
@@ -119,5 +126,5 @@ def test_a_lab_kernel_keeps_the_checks_compiled_for_the_next_kernel(student, tmp
                               capture_output=True, text=True, timeout=900, env=env)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         written.append(sorted(p.name for p in cache.iterdir()) if cache.is_dir() else [])
-    assert len(written[0]) > 20, "the first kernel wrote no compiled checks to the cache"
+    assert written[0], "the first kernel wrote no compiled checks to the cache"
     assert written[1] == written[0], "the restarted kernel compiled programs the first had cached"
