@@ -386,8 +386,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `grader` command; returns the exit code."""
+    from .checks import compile_cache
     from .errors import CourseError
     args = parser().parse_args(argv)
+    compile_cache.enable_in_this_process()
     try:
         return args.run(args)
     except (UserError, CourseError, OSError, ValueError) as err:

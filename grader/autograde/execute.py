@@ -14,6 +14,7 @@ import os
 import time
 import traceback
 
+from ..checks import compile_cache
 from .kernels import WARM_MODULES, Recipe, pool
 from .steps import Executed, Job, Notebook
 
@@ -28,6 +29,7 @@ def configure(ahead: int = 1, warm_modules: tuple[str, ...] = WARM_MODULES) -> N
 
 def run(job: Job, ahead: int | None = None, warm_modules: tuple[str, ...] | None = None) -> Executed:
     """Execute every notebook of `job`, each in a fresh kernel; returns them with their outputs."""
+    compile_cache.enable_in_this_process()     # the judged path's checks run in this worker process
     started = time.monotonic()
     stream = io.StringIO()
     log = logging.Logger(f"grader.autograde.worker.{job.student}")

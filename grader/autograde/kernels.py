@@ -80,6 +80,7 @@ def sandboxed_env(env: dict[str, str], uid: int | None) -> tuple[dict[str, str],
         env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "1e12"
         return env, (os.path.realpath(cache),)
     env.pop("JAX_COMPILATION_CACHE_DIR", None)
+    env["GRADER_JAX_CACHE"] = ""        # nor does a test cell's check turn one on (grader.checks.compile_cache)
     return env, ()
 
 

@@ -62,7 +62,7 @@ def grade(assignment: str, exercise: str, part: str, fn=None, namespace: dict | 
 
 
 def _grade_and_show(assignment, exercise, part, fn, namespace) -> Score:
-    compile_cache.enable_in_this_kernel()       # the next kernel's first runs load what this one compiles
+    compile_cache.enable_in_this_process()       # the next kernel's first runs load what this one compiles
     verdict = grade(assignment, exercise, part, fn, namespace)
     display.show(verdict)
     return Score(verdict.score)

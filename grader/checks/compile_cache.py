@@ -9,8 +9,9 @@ answers. Its folder is $GRADER_JAX_CACHE (default ~/.cache/grader/jax); an empty
 GRADER_JAX_CACHE turns it off, and the folder can be deleted at any time.
 
 Kernels the grader starts get the cache through their environment (grader.kernel_env); a
-student's JupyterLab kernel gets it from `enable_in_this_kernel`, which the first test cell
-calls, unless the student chose a cache folder of their own.
+student's JupyterLab kernel gets it from `enable_in_this_process`, which the first test cell
+calls, unless the student chose a cache folder of their own; so do the `grader` command and
+its grading workers, which run the checks of the judged path.
 """
 from __future__ import annotations
 
@@ -30,13 +31,13 @@ def environment() -> dict[str, str]:
     if not cache:
         return {}
     # A minimum compile time of 0 s and entry size of -1 bytes keep every program: the checks
-    # compile many small ones, each a few milliseconds (the same values as in enable_in_this_kernel).
+    # compile many small ones, each a few milliseconds (the same values as in enable_in_this_process).
     return {"JAX_COMPILATION_CACHE_DIR": cache,
             "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
             "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1"}
 
 
-def enable_in_this_kernel() -> bool:
+def enable_in_this_process() -> bool:
     """Turn the cache on in this process if nobody chose a cache folder; True if it is on now.
 
     JAX decides whether to use the cache at its first compilation, which in a workbook has
@@ -56,3 +57,4 @@ def enable_in_this_kernel() -> bool:
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
     compilation_cache.reset_cache()
     return True
+
