@@ -1,19 +1,21 @@
 """Benchmark: how long a student waits for a visible test cell's verdict in JupyterLab.
 
-For each assignment, a kernel like JupyterLab's (the venv's python3 kernelspec, no
-persistent JAX compilation cache, since a student's Lab sets none) runs the solved
-workbook's code (the source notebook without its test cells), then every visible test
-cell once (its first run in that kernel) and `--reruns` times more (re-runs, as a student
-runs the cell again after a change elsewhere). Each assignment gets `--repeats` fresh
-kernels; the table gives per exercise the median first run and the median re-run,
-wall time from the request to the kernel's reply, and a summary: medians and the
-slowest over all exercises, training exercises (those that run an optimisation loop)
-listed apart. Every verdict must be full marks, else the script stops. The machine's
-load average is printed with the figures. `--jax-cache DIR` gives the kernels JAX's
-persistent compilation cache in DIR instead (as `grader check`, `pytest workbook.ipynb`
-and grading kernels have it), to see what it saves a first run.
+For each assignment, a kernel like JupyterLab's (the venv's python3 kernelspec, no JAX
+cache variables) runs the solved workbook's code (the source notebook without its test
+cells), then every visible test cell once (its first run in that kernel) and `--reruns`
+times more (re-runs, as a student runs the cell again after a change elsewhere). The
+first test cell turns JAX's persistent compilation cache on (grader.checks.compile_cache)
+in a folder that is empty when the assignment starts, as a student's is on the first day:
+the assignment's first kernel meets an empty cache, the next `--repeats` - 1 kernels are
+restarts that find what it compiled. The table gives per exercise the first run in the
+first kernel, the median first run in the restarted kernels and the median re-run, wall
+time from the request to the kernel's reply, and a summary: medians and the slowest over
+all exercises, training exercises (those that run an optimisation loop) listed apart.
+Every verdict must be full marks, else the script stops. The machine's load average is
+printed with the figures. `--no-cache` runs without any persistent cache, as before the
+checks turned it on.
 
-Run by hand:  .venv/bin/python benchmarks/cell_latency.py [ASSIGNMENT ...] [--repeats 3] [--reruns 5]
+Run by hand:  .venv/bin/python benchmarks/cell_latency.py [ASSIGNMENT ...] [--repeats 3] [--reruns 5] [--no-cache]
 """
 from __future__ import annotations
 
@@ -79,80 +81,89 @@ def run(kc, source: str) -> tuple[float, dict | None]:
     return seconds, shown.get("verdict")
 
 
-def kernel_env(jax_cache: str | None) -> dict[str, str]:
-    """This environment as JupyterLab would give it to a kernel: no persistent compilation cache,
-    unless `jax_cache` names one (then as grader.kernel_env sets it)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JAX_PERSISTENT_CACHE")
-           and k != "JAX_COMPILATION_CACHE_DIR"}
-    env["JAX_PLATFORMS"] = "cpu"
-    if jax_cache:
-        from grader.kernel_env import kernel_environment
-        os.environ["GRADER_JAX_CACHE"] = jax_cache
-        env.update(kernel_environment())
+def kernel_env(cache: str) -> dict[str, str]:
+    """This environment as JupyterLab gives it to a kernel (no JAX cache variables), the student's cache
+    folder being `cache` ("" : none, as before the checks turned it on)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JAX_", "GRADER_"))}
+    env.update(JAX_PLATFORMS="cpu", GRADER_JAX_CACHE=cache)
     return env
 
 
-def measure(assignment: str, repeats: int, reruns: int,
-            jax_cache: str | None = None) -> dict[str, tuple[list[float], list[float]]]:
-    """exercise -> (first runs, re-runs) in seconds."""
+def measure(assignment: str, repeats: int, reruns: int, use_cache: bool) -> dict[str, tuple[list, list, list]]:
+    """exercise -> (first run in the first kernel, first runs in the restarted kernels, re-runs), in seconds."""
     code, tests = workbook_cells(ROOT / "source" / assignment / f"{assignment}.ipynb")
-    times = {name: ([], []) for name in tests}
-    for _ in range(repeats):
-        work = Path(tempfile.mkdtemp(prefix="cell-latency-"))
-        km, kc = start_new_kernel(kernel_name="python3", cwd=str(work), env=kernel_env(jax_cache))
-        try:
-            for source in code:
-                run(kc, source)
-            for name, source in tests.items():
-                for attempt in range(1 + reruns):
-                    seconds, verdict = run(kc, source)
-                    if verdict is None or verdict["score"] < verdict["max_points"]:
-                        raise SystemExit(f"{assignment}/{name}: the solved workbook did not get full marks: "
-                                         f"{verdict}")
-                    times[name][0 if attempt == 0 else 1].append(seconds)
-        finally:
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
-            shutil.rmtree(work, ignore_errors=True)
+    times = {name: ([], [], []) for name in tests}
+    cache = Path(tempfile.mkdtemp(prefix="cell-latency-cache-"))      # the student's ~/.cache/grader/jax, empty
+    try:
+        for kernel in range(repeats):
+            work = Path(tempfile.mkdtemp(prefix="cell-latency-"))
+            km, kc = start_new_kernel(kernel_name="python3", cwd=str(work),
+                                      env=kernel_env(str(cache) if use_cache else ""))
+            try:
+                for source in code:
+                    run(kc, source)
+                for name, source in tests.items():
+                    for attempt in range(1 + reruns):
+                        seconds, verdict = run(kc, source)
+                        if verdict is None or verdict["score"] < verdict["max_points"]:
+                            raise SystemExit(f"{assignment}/{name}: the solved workbook did not get full marks: "
+                                             f"{verdict}")
+                        times[name][2 if attempt else min(kernel, 1)].append(seconds)
+            finally:
+                kc.stop_channels()
+                km.shutdown_kernel(now=True)
+                shutil.rmtree(work, ignore_errors=True)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
     return times
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("assignments", nargs="*", default=exercises.names())
-    parser.add_argument("--repeats", type=int, default=3, help="fresh kernels per assignment (default 3)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="kernels per assignment, one after the other (default 3): the first meets an "
+                             "empty cache, the others are restarts")
     parser.add_argument("--reruns", type=int, default=5, help="re-runs of each test cell per kernel (default 5)")
-    parser.add_argument("--jax-cache", metavar="DIR", help="kernels use JAX's persistent compilation cache in DIR")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="no persistent compilation cache at all (GRADER_JAX_CACHE=\"\")")
     args = parser.parse_args()
     print(f"load average at start (1, 5, 15 min): {load_average()}; {os.cpu_count()} cores; "
-          f"persistent compilation cache: {args.jax_cache or 'none (as in JupyterLab)'}")
+          f"persistent compilation cache: {'none' if args.no_cache else 'the checks turn it on, empty at first'}")
     rows = []
     for assignment in args.assignments:
         if not (ROOT / "source" / assignment / f"{assignment}.ipynb").is_file():
             print(f"{assignment}: no source notebook yet, left out")
             continue
-        for name, (first, again) in measure(assignment, args.repeats, args.reruns, args.jax_cache).items():
-            rows.append((assignment, name, statistics.median(first), statistics.median(again)))
-            print(f"  {assignment:24} {name:24} first {rows[-1][2]:6.3f} s   re-run {rows[-1][3]:6.3f} s", flush=True)
+        for name, (cold, restarted, again) in measure(assignment, args.repeats, args.reruns,
+                                                      not args.no_cache).items():
+            rows.append((assignment, name, _median(cold), _median(restarted), _median(again)))
+            print(f"  {assignment:24} {name:24} first {rows[-1][2]:6.3f} s   after a restart {rows[-1][3]:6.3f} s"
+                  f"   re-run {rows[-1][4]:6.3f} s", flush=True)
     print(f"load average at end (1, 5, 15 min): {load_average()}")
     print()
-    print(f"| exercise | first run, median s | re-run, median s |   ({args.repeats} kernels per assignment, "
-          f"{args.reruns} re-runs each)")
-    print("|---|---:|---:|")
+    print(f"| exercise | first run, first kernel s | first run, restarted kernel, median s | re-run, median s |"
+          f"   ({args.repeats} kernels per assignment, {args.reruns} re-runs each)")
+    print("|---|---:|---:|---:|")
     for group, chosen in (("", [r for r in rows if r[1] not in TRAINING]),
                           ("training: ", [r for r in rows if r[1] in TRAINING])):
-        for assignment, name, first, again in chosen:
-            print(f"| {group}{assignment}/{name} | {first:.3f} | {again:.3f} |")
+        for assignment, name, cold, restarted, again in chosen:
+            print(f"| {group}{assignment}/{name} | {cold:.3f} | {restarted:.3f} | {again:.3f} |")
     print()
     for label, chosen in (("other exercises", [r for r in rows if r[1] not in TRAINING]),
                           ("training exercises", [r for r in rows if r[1] in TRAINING])):
         if not chosen:
             continue
-        slow_first = max(chosen, key=lambda r: r[2])
-        slow_again = max(chosen, key=lambda r: r[3])
-        print(f"{label} ({len(chosen)}): median first run {statistics.median(r[2] for r in chosen):.3f} s "
-              f"(slowest {slow_first[2]:.3f} s, {slow_first[1]}), median re-run "
-              f"{statistics.median(r[3] for r in chosen):.3f} s (slowest {slow_again[3]:.3f} s, {slow_again[1]})")
+        parts = []
+        for column, what in ((2, "first run, first kernel"), (3, "first run, restarted kernel"), (4, "re-run")):
+            slowest = max(chosen, key=lambda r: r[column])
+            parts.append(f"{what}: median {_median([r[column] for r in chosen]):.3f} s "
+                         f"(slowest {slowest[column]:.3f} s, {slowest[1]})")
+        print(f"{label} ({len(chosen)}): " + "; ".join(parts))
 
 
 if __name__ == "__main__":

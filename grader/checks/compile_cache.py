@@ -16,6 +16,7 @@ its grading workers, which run the checks of the judged path.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 
@@ -40,11 +41,20 @@ def environment() -> dict[str, str]:
 def enable_in_this_process() -> bool:
     """Turn the cache on in this process if nobody chose a cache folder; True if it is on now.
 
-    JAX decides whether to use the cache at its first compilation, which in a workbook has
-    happened before the first test cell; `reset_cache` (JAX's public way to get back to the
-    uninitialised state) makes it decide again at the next one. Programs compiled so far stay
+    Before JAX is imported, that is setting `environment()` where unset (processes started from
+    here inherit it); after, JAX's configuration.
+
+    JAX 0.4 decides whether to use the cache at its first compilation, once for good, and in
+    a workbook that has happened before the first test cell (newer versions decide again while
+    no folder is set); `reset_cache` (JAX's public way to get back to the uninitialised state)
+    makes every version decide again at the next compilation (without it, tests/
+    test_compile_cache.py's after_a_compilation cases fail under JAX 0.4.38). Programs compiled so far stay
     compiled in memory; only new ones go to, or come from, the folder.
     """
+    if "jax" not in sys.modules:                        # JAX reads these variables when it is imported
+        for variable, value in environment().items():
+            os.environ.setdefault(variable, value)
+        return bool(os.environ.get("JAX_COMPILATION_CACHE_DIR"))
     import jax
     from jax.experimental.compilation_cache import compilation_cache
 
