@@ -47,6 +47,11 @@ Open a workbook ({workbooks}), fill in every cell marked `# YOUR CODE HERE`, and
 cell below it: it shows which checks pass (PASS or FAIL), your points, and for a failed check a hint
 naming the mistake and how to fix it, with what the check saw folded under it.
 
+A test cell's first run compiles your function with JAX for the checks' inputs, which takes a
+moment; the test cells keep what they compile in `~/.cache/grader/jax` (compiled programs only, safe
+to delete), so after a kernel restart they answer faster. Set `GRADER_JAX_CACHE` to another folder,
+or to nothing to turn this off.
+
 ## Check the whole workbook
 
 ```sh

@@ -176,6 +176,8 @@ def cmd_demo(args) -> int:
 
 def cmd_refs(args) -> int:
     from . import reference
+    from .checks import compile_cache
+    compile_cache.enable_in_this_process(compile_cache.grader_folder())     # the solutions run here
     course = _course(args)
     problems = []
     for name in _assignments(args.assignments):
@@ -193,6 +195,8 @@ def cmd_refs(args) -> int:
 
 def cmd_audit(args) -> int:
     from . import audit, exercises
+    from .checks import compile_cache
+    compile_cache.enable_in_this_process(compile_cache.grader_folder())     # the fast path's checks run here
     course = _course(args)
     summary = audit.Summary()
     only = set(args.exercise) or None
@@ -386,10 +390,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `grader` command; returns the exit code."""
-    from .checks import compile_cache
     from .errors import CourseError
     args = parser().parse_args(argv)
-    compile_cache.enable_in_this_process()
     try:
         return args.run(args)
     except (UserError, CourseError, OSError, ValueError) as err:

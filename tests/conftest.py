@@ -7,15 +7,11 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
-# As the `grader` command: JAX's persistent compilation cache in the test processes, so that what one
-# process compiled (a kernel, the other worker) the next loads. It changes no result.
-# JAX is imported first, so that the cache is turned on in JAX's configuration, not through variables that
-# every process a test starts would inherit (tests choose their kernels' cache with GRADER_JAX_CACHE).
-import jax  # noqa: E402,F401 (after JAX_PLATFORMS)
+# As the grader's own processes: JAX's persistent compilation cache (the folder of the grader's processes,
+# apart from the kernels'), so that what one test process compiled the next loads. It changes no result.
+from grader.checks import compile_cache  # noqa: E402 (after JAX_PLATFORMS)
 
-from grader.checks import compile_cache  # noqa: E402
-
-compile_cache.enable_in_this_process()
+compile_cache.enable_in_this_process(compile_cache.grader_folder())
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -32,9 +32,17 @@ def _files(folder) -> list[str]:
 
 
 @pytest.mark.parametrize("code", [BEFORE_IMPORT, AFTER_A_COMPILATION], ids=["before_import", "after_a_compilation"])
-def test_programs_go_to_the_grader_folder(tmp_path, code):
+def test_programs_go_to_the_kernels_folder(tmp_path, code):
     _run(code, {"GRADER_JAX_CACHE": str(tmp_path / "cache")})
     assert any("mul" in name for name in _files(tmp_path / "cache")), _files(tmp_path / "cache")
+
+
+def test_the_graders_processes_write_apart_from_the_kernels(tmp_path):
+    """A kernel never reads an entry while a grading worker writes it: the workers have a folder of their own."""
+    code = BEFORE_IMPORT.replace("enable_in_this_process()", "enable_in_this_process(compile_cache.grader_folder())")
+    _run(code, {"GRADER_JAX_CACHE": str(tmp_path / "cache")})
+    assert _files(tmp_path / "cache") == []
+    assert any("mul" in name for name in _files(tmp_path / "cache-grader")), _files(tmp_path / "cache-grader")
 
 
 @pytest.mark.parametrize("code", [BEFORE_IMPORT, AFTER_A_COMPILATION], ids=["before_import", "after_a_compilation"])

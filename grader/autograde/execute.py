@@ -29,7 +29,7 @@ def configure(ahead: int = 1, warm_modules: tuple[str, ...] = WARM_MODULES) -> N
 
 def run(job: Job, ahead: int | None = None, warm_modules: tuple[str, ...] | None = None) -> Executed:
     """Execute every notebook of `job`, each in a fresh kernel; returns them with their outputs."""
-    compile_cache.enable_in_this_process()     # the judged path's checks run in this worker process
+    compile_cache.enable_in_this_process(compile_cache.grader_folder())   # the judged path's checks run here
     started = time.monotonic()
     stream = io.StringIO()
     log = logging.Logger(f"grader.autograde.worker.{job.student}")

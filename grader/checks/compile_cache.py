@@ -1,4 +1,4 @@
-"""JAX's persistent compilation cache: where it lives, and turning it on in the running kernel.
+"""JAX's persistent compilation cache: where it lives, and turning it on in a running process.
 
 XLA compiles each operation the first time it meets its shapes; the checks call a student's
 function on inputs the workbook did not, so most of a test cell's first run is compiling.
@@ -8,26 +8,36 @@ machine), so the next kernel that runs the same checks (after a restart, the nex
 answers. Its folder is $GRADER_JAX_CACHE (default ~/.cache/grader/jax); an empty
 GRADER_JAX_CACHE turns it off, and the folder can be deleted at any time.
 
-Kernels the grader starts get the cache through their environment (grader.kernel_env); a
+Kernels the grader starts get the cache through their environment (grader.kernel_env). A
 student's JupyterLab kernel gets it from `enable_in_this_process`, which the first test cell
-calls, unless the student chose a cache folder of their own; so do the `grader` command and
-its grading workers, which run the checks of the judged path.
+calls, unless the student chose a cache folder of their own.
+
+The grader's own processes that run checks (grading workers on the judged path, `grader audit
+--fast`, `grader refs build`, the test processes) use a folder of their own, `folder() +
+"-grader"`: JAX writes a cache entry in place, and a kernel that read an entry while another
+process was writing it would print a warning into the student's notebook. While kernels grade,
+only the warm-up (grader.autograde.warmup, before any kernel starts) writes to their folder.
 """
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
+GRADER_SUFFIX = "-grader"
 
 
 def folder() -> str:
-    """The cache folder, or "" when the cache is turned off."""
+    """The kernels' cache folder, or "" when the cache is turned off."""
     return os.environ.get("GRADER_JAX_CACHE", str(Path.home() / ".cache" / "grader" / "jax"))
 
 
+def grader_folder() -> str:
+    """The cache folder of the grader's own processes, or "" when the cache is turned off."""
+    return folder() and folder() + GRADER_SUFFIX
+
+
 def environment() -> dict[str, str]:
-    """The environment variables that give a new process the cache ({} when it is off)."""
+    """The environment variables that give a new kernel the cache ({} when it is off)."""
     cache = folder()
     if not cache:
         return {}
@@ -38,33 +48,27 @@ def environment() -> dict[str, str]:
             "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1"}
 
 
-def enable_in_this_process() -> bool:
-    """Turn the cache on in this process if nobody chose a cache folder; True if it is on now.
-
-    Before JAX is imported, that is setting `environment()` where unset (processes started from
-    here inherit it); after, JAX's configuration.
+def enable_in_this_process(cache: str | None = None) -> bool:
+    """Turn the cache on in this process, in `cache` (default: `folder()`), unless a cache folder was
+    chosen already (by the student, or by a kernel's environment); True if a cache is on now.
 
     JAX 0.4 decides whether to use the cache at its first compilation, once for good, and in
     a workbook that has happened before the first test cell (newer versions decide again while
     no folder is set); `reset_cache` (JAX's public way to get back to the uninitialised state)
     makes every version decide again at the next compilation (without it, tests/
-    test_compile_cache.py's after_a_compilation cases fail under JAX 0.4.38). Programs compiled so far stay
-    compiled in memory; only new ones go to, or come from, the folder.
+    test_compile_cache.py's after_a_compilation cases fail under JAX 0.4.38). Programs compiled
+    so far stay compiled in memory; only new ones go to, or come from, the folder.
     """
-    if "jax" not in sys.modules:                        # JAX reads these variables when it is imported
-        for variable, value in environment().items():
-            os.environ.setdefault(variable, value)
-        return bool(os.environ.get("JAX_COMPILATION_CACHE_DIR"))
     import jax
     from jax.experimental.compilation_cache import compilation_cache
 
-    if jax.config.jax_compilation_cache_dir:            # the student's, or the grader's kernel environment
+    if jax.config.jax_compilation_cache_dir:
         return True
-    if not folder():
+    cache = folder() if cache is None else cache
+    if not cache:
         return False
-    jax.config.update("jax_compilation_cache_dir", folder())
+    jax.config.update("jax_compilation_cache_dir", cache)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
     compilation_cache.reset_cache()
     return True
-
