@@ -24,10 +24,10 @@ $(STAMP): requirements.txt pyproject.toml
 demo: $(STAMP) sandbox
 	$(BIN)/grader demo
 
-# Two processes; a file's tests stay on one of them unless its tests are independent, the longest units
+# Two processes, each running whole test files (their module fixtures are made once), the slowest files
 # first (tests/conftest.py). The suite holds under load (benchmarks/under_load.py).
 test: $(STAMP) browser sandbox
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=20
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=20
 
 # Headless Chromium for tests/test_pages_in_browser.py, and its driver for tests/test_lab_in_browser.py
 # (Selenium drives it through chromedriver), from Debian's packages, when missing (needs root and

@@ -15,29 +15,25 @@ compile_cache.enable_in_this_process(compile_cache.grader_folder())
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# How `make test` shares the tests between its two workers (pytest-xdist, --dist loadgroup
-# --no-loadscope-reorder): a file's tests stay together on one worker (its module fixtures, such as a
-# whole grading run, are made once), except the files in SPREAD, whose tests share no fixture broader
-# than the session's and go one by one to whichever worker is free. Units are handed out in the order
-# below, the longest first, so that no long unit starts last while the other worker waits (longest
-# processing time first). Order from `make test`'s --durations (setup and calls per unit) on the 2-core
-# reference machine.
-SLOWEST_FIRST = ("test_attacks.py", "test_autograde_parallel.py", "test_same_verdict.py",
+# The slowest test files first. `make test` hands whole files to two workers (--dist loadfile: a file's
+# module fixtures, such as a whole grading run, are made once) in the order they are collected
+# (--no-loadscope-reorder: else pytest-xdist reorders files by their number of tests), the next file to
+# whichever worker is free: a long file collected last would run alone at the end while the other worker
+# waits; longest first keeps the two busy to the end. Order from `make test`'s --durations (setup and
+# calls per file) on the 2-core reference machine. (pytest-xdist's --dist loadgroup would let the
+# independent tests of a file spread over both workers, but it marks groups by rewriting an attribute
+# that pytest 9 no longer reads: every test went its own way and module fixtures were made twice.)
+SLOWEST_FIRST = ("test_attacks.py", "test_same_verdict.py", "test_autograde_parallel.py",
                  "test_instructors_guide.py", "test_exercise_corpus.py", "test_changing_an_assignment.py",
                  "test_release.py", "test_report.py", "test_student_install.py", "test_audit.py",
                  "test_lab_in_browser.py", "test_grades_export.py", "test_stable_hidden_inputs.py",
                  "test_submission_files.py", "test_references.py", "test_sandbox.py")
-SPREAD = {"test_same_verdict.py", "test_exercise_corpus.py"}
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Files in SLOWEST_FIRST order, then the others as collected; tests in a file keep their order. Every
-    test outside SPREAD is in its file's xdist group (read by --dist loadgroup, ignored otherwise)."""
+    """Files in SLOWEST_FIRST order, then the others as collected; tests in a file keep their order."""
     rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
-    for item in items:
-        if item.path.name not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
 
 
 @pytest.fixture(autouse=True)
