@@ -24,6 +24,10 @@ import os
 from pathlib import Path
 
 GRADER_SUFFIX = "-grader"
+# Besides the folder, JAX's settings that keep every program: the checks compile many small ones, each a
+# few milliseconds. Each is an environment variable too, its name in capitals (JAX reads both).
+KEEP_EVERY_PROGRAM = {"jax_persistent_cache_min_compile_time_secs": 0.0,
+                      "jax_persistent_cache_min_entry_size_bytes": -1}
 
 
 def folder() -> str:
@@ -41,11 +45,12 @@ def environment() -> dict[str, str]:
     cache = folder()
     if not cache:
         return {}
-    # A minimum compile time of 0 s and entry size of -1 bytes keep every program: the checks
-    # compile many small ones, each a few milliseconds (the same values as in enable_in_this_process).
-    return {"JAX_COMPILATION_CACHE_DIR": cache,
-            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-            "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1"}
+    return {name.upper(): str(value) for name, value in _settings(cache).items()}
+
+
+def _settings(cache: str) -> dict:
+    """JAX's configuration for a cache in `cache`."""
+    return {"jax_compilation_cache_dir": cache, **KEEP_EVERY_PROGRAM}
 
 
 def enable_in_this_process(cache: str | None = None) -> bool:
@@ -67,8 +72,7 @@ def enable_in_this_process(cache: str | None = None) -> bool:
     cache = folder() if cache is None else cache
     if not cache:
         return False
-    jax.config.update("jax_compilation_cache_dir", cache)
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    for name, value in _settings(cache).items():
+        jax.config.update(name, value)
     compilation_cache.reset_cache()
     return True

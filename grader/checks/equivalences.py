@@ -75,15 +75,11 @@ def _replace(tree, replacements: dict[str, np.ndarray]):
     return type(tree)(replacements.get(path, leaf) for path, leaf in zip(paths, tree))
 
 
-def _leaf(tree, path: str):
-    return dict(trees.leaves_with_paths(tree)).get(path)
-
-
 def _signs_aligned(got, want, path: str):
     """`got` with each row of its leaf `path` multiplied by the sign that brings it closest to `want`'s row."""
     if trees.conforms(got, want) is not None:
         return got
-    g, w = trees.as_numpy(_leaf(got, path)), np.asarray(_leaf(want, path))
+    g, w = trees.as_numpy(trees.leaf(got, path)), np.asarray(trees.leaf(want, path))
     if g.ndim != 2 or not np.all(np.isfinite(g)):
         return got
     signs = np.where(np.sum(g.astype(np.float64) * w, axis=-1) < 0, -1, 1).astype(g.dtype)
@@ -97,14 +93,14 @@ def _relabelled(got, want, centroids: str, labels: str):
     centroids, as argmin assigns rows)."""
     if trees.conforms(got, want) is not None:
         return got
-    g, w = trees.as_numpy(_leaf(got, centroids)), np.asarray(_leaf(want, centroids))
+    g, w = trees.as_numpy(trees.leaf(got, centroids)), np.asarray(trees.leaf(want, centroids))
     if g.ndim != 2 or not np.all(np.isfinite(g)):
         return got
     distances = np.sum((g[:, None, :].astype(np.float64) - w[None, :, :]) ** 2, axis=-1)
     mine, theirs = linear_sum_assignment(distances)
     order = mine[np.argsort(theirs)]                     # got's cluster that becomes cluster i
     nearest = np.argmin(distances, axis=1)               # new number of the rows of each of got's clusters
-    a = trees.as_numpy(_leaf(got, labels))
+    a = trees.as_numpy(trees.leaf(got, labels))
     if a.dtype.kind not in "iu" or np.any((a < 0) | (a >= len(g))):
         return _replace(got, {centroids: g[order]})
     return _replace(got, {centroids: g[order], labels: nearest[a.astype(np.int64)].astype(a.dtype)})

@@ -24,8 +24,9 @@ from .types import Check, Problem
 
 def _basis(ctx, args, mean: str, components: str) -> tuple[np.ndarray, np.ndarray]:
     """(mean (L,), components (k, L)) of the student's fit on `args`, float64, after the form check."""
-    out = dict(trees.leaves_with_paths(ctx.output(args)))
-    return trees.as_numpy(out[mean]).astype(np.float64), trees.as_numpy(out[components]).astype(np.float64)
+    out = ctx.output(args)
+    return (trees.as_numpy(trees.leaf(out, mean)).astype(np.float64),
+            trees.as_numpy(trees.leaf(out, components)).astype(np.float64))
 
 
 def rebuilt(x: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:
@@ -39,8 +40,7 @@ def orthonormal_rows(components: str, *, atol: float = 1e-4, name: str = "orthon
     """The leaf at path `components` (k, L) of fn(*args) has C @ C.T within `atol` of the identity (k, k).
     A property (not evidence): assessed after "values" by default."""
     def judge(ctx, case) -> Problem | None:
-        leaves = dict(trees.leaves_with_paths(ctx.output(ctx.args(case))))
-        c = trees.as_numpy(leaves[components]).astype(np.float64)
+        c = trees.as_numpy(trees.leaf(ctx.output(ctx.args(case)), components)).astype(np.float64)
         if not np.all(np.isfinite(c)):
             return Problem("the components hold NaN or infinite entries.", "not_finite")
         gram = c @ c.T

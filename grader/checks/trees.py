@@ -70,6 +70,11 @@ def leaves_with_paths(tree):
     return [(jax.tree_util.keystr(path), leaf) for path, leaf in flat]
 
 
+def leaf(tree, path: str):
+    """The leaf of `tree` at `path` (a path as `leaves_with_paths` gives it), None if there is none."""
+    return dict(leaves_with_paths(tree)).get(path)
+
+
 def structure(tree) -> list[tuple]:
     """The path of every leaf, with lists and tuples alike but a dict apart (`{0: a}` is not `(a,)`)."""
     flat, _ = jax.tree_util.tree_flatten_with_path(tree, is_leaf=lambda x: x is None)
