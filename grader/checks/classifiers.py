@@ -13,7 +13,6 @@ shape (N, K) give the class `argmax` over the last axis.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable
 
 import numpy as np
@@ -111,10 +110,8 @@ def weighting_helps_minority(*, weighted_argnum: int, model: str | Callable, inp
     def judge(ctx, case) -> Problem | None:
         found = {}
         for weighted in (False, True):
-            stored = list(case.args)
-            stored[weighted_argnum] = weighted
             label = f"(weighted={weighted})"
-            result = _scores(ctx, case, ctx.args(dataclasses.replace(case, args=tuple(stored))), model, inputs,
+            result = _scores(ctx, case, ctx.args(case.with_args({weighted_argnum: weighted})), model, inputs,
                              label)
             if isinstance(result, Problem):
                 return result

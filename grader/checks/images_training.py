@@ -8,7 +8,6 @@ parameters. That any do-nothing function passes: it is a property, not evidence.
 """
 from __future__ import annotations
 
-import dataclasses
 
 from . import cases, trees
 from .types import Check, Problem
@@ -23,13 +22,10 @@ def no_step_on_partial_batch(*, params_argnum: int = 1, data_argnums: tuple[int,
     """fn on the case with the arrays at `data_argnums` cut to batch_size - 1 samples returns the parameters
     at `params_argnum` unchanged (within float32's tolerance)."""
     def judge(ctx, case) -> Problem | None:
-        stored = list(case.args)
-        batch_size = int(stored[batch_size_argnum])
-        for i in data_argnums:
-            stored[i] = stored[i][:batch_size - 1]
-        short = dataclasses.replace(case, args=tuple(stored))
+        batch_size = int(case.args[batch_size_argnum])
+        short = case.with_args({i: case.args[i][:batch_size - 1] for i in data_argnums})
         params = ctx.output(ctx.args(short))
-        mismatch = trees.compare(params, stored[params_argnum], ctx.exercise.names_for("output"))
+        mismatch = trees.compare(params, case.args[params_argnum], ctx.exercise.names_for("output"))
         if mismatch is None:
             return None
         return Problem(f"given {batch_size - 1} samples, fewer than batch_size = {batch_size}, there is no full "

@@ -27,9 +27,7 @@ Z = 6.0
 
 
 def _with_key(case, key_argnum: int, seed: int):
-    args = list(case.args)
-    args[key_argnum] = Key(seed)
-    return dataclasses.replace(case, args=tuple(args))
+    return case.with_args({key_argnum: Key(seed)})
 
 
 def _shortened(case, shorter):

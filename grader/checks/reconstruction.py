@@ -14,7 +14,6 @@ The noise-free data of `denoises` is the case's `extra[truth_extra]`.
 """
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 
@@ -64,9 +63,7 @@ def error_falls_with_rank(*, mean: str = "[0]", components: str = "[1]", data_ar
         x = np.asarray(case.args[data_argnum], np.float64)
         errors = []
         for j in range(1, int(case.args[rank_argnum]) + 1):
-            args = list(case.args)
-            args[rank_argnum] = j
-            mu, c = _basis(ctx, ctx.args(dataclasses.replace(case, args=tuple(args))), mean, components)
+            mu, c = _basis(ctx, ctx.args(case.with_args({rank_argnum: j})), mean, components)
             errors.append(float(np.mean((x - rebuilt(x, mu, c)) ** 2)))
         shown = ", ".join(f"{e:.3g}" for e in errors)
         if not np.all(np.isfinite(errors)):

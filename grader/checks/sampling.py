@@ -13,7 +13,6 @@ from the course's hidden seed when grading (`Context.key_seeds`).
 """
 from __future__ import annotations
 
-import dataclasses
 
 import jax
 import numpy as np
@@ -71,9 +70,7 @@ def every_sample_drawn(*, key_argnum: int = 0, x_argnum: int = 1, min_ratio: flo
         index = {row: j for j, row in enumerate(_rows(x))}
         counts = np.zeros(len(index))
         for seed in ctx.key_seeds("every_sample_drawn", range(1000, 1000 + N_KEYS)):
-            args = list(case.args)
-            args[key_argnum] = Key(seed)
-            x_batch, _ = ctx.output(ctx.args(dataclasses.replace(case, args=tuple(args))))
+            x_batch, _ = ctx.output(ctx.args(case.with_args({key_argnum: Key(seed)})))
             for row in _rows(x_batch):
                 if row in index:
                     counts[index[row]] += 1

@@ -15,7 +15,6 @@ form when it declares one, `Context.output`), before anything is computed on it.
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Callable
 
@@ -188,9 +187,7 @@ def shuffled(*, key_argnum: int = 0, position: int = 1, groups: Callable | None 
         counts = None
         n_total = None
         for seed in ctx.key_seeds(name, range(2000, 2000 + N_KEYS)):
-            stored = list(case.args)
-            stored[key_argnum] = Key(seed)
-            args = ctx.args(dataclasses.replace(case, args=tuple(stored)))
+            args = ctx.args(case.with_args({key_argnum: Key(seed)}))
             if counts is None:
                 n_total = int(np.asarray(groups(*args)).size) if groups is not None else None
             parts = _parts(ctx, args, None)

@@ -12,7 +12,6 @@ checked by `keys.deterministic_in_key` and `keys.no_key_reuse`.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable
 
 import jax.numpy as jnp
@@ -68,9 +67,7 @@ def zero_rate_keeps_start(lr_argnum: int, steps_argnum: int, *, steps: int = 3, 
     or that ignores lr can still train to the target at the default rate; this tells them apart."""
     def judge(ctx, case) -> Problem | None:
         def run(lr, n_steps):
-            args = list(case.args)
-            args[lr_argnum], args[steps_argnum] = lr, n_steps
-            return ctx.output(ctx.args(dataclasses.replace(case, args=tuple(args))))
+            return ctx.output(ctx.args(case.with_args({lr_argnum: lr, steps_argnum: n_steps})))
         start, moved = run(0.0, 0), run(0.0, steps)
         mismatch = trees.compare(moved, start)
         if mismatch is not None:

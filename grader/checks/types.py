@@ -7,6 +7,7 @@ library itself never reads a description beyond what `Graded` names.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -33,6 +34,10 @@ class Case:
     args: tuple
     label: str = ""
     extra: tuple = ()
+
+    def with_args(self, replacements: dict[int, Any]) -> "Case":
+        """This case with the arguments at the given positions replaced (label and extra kept)."""
+        return dataclasses.replace(self, args=tuple(replacements.get(i, a) for i, a in enumerate(self.args)))
 
 
 @dataclass(frozen=True)
